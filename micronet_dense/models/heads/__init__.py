@@ -1,0 +1,4 @@
+"""Task heads."""
+from .cls_head import MicroNetClsHead
+
+__all__ = ['MicroNetClsHead']

@@ -1,0 +1,87 @@
+"""Dynamic Shift-Max activation of MicroNet (arXiv 2108.05894, §4), as in the official code.
+
+y = max_k (a_k · x + b_k · x̂) over K ∈ {1, 2} fusions (K = 1 is a single linear fusion, no max), with
+J = 2 inputs: x and its circular channel shift x̂. The coefficients come from a hyper-function:
+global average pool → FC → ReLU → FC → h-sigmoid, rescaled to [-act_max, act_max] and offset by
+fixed initial values. The shift moves by one group *and* one channel inside the group (spec §2.1),
+not the paper's j·C/G formula, so that released weights give identical outputs.
+"""
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def make_divisible(value: float, divisor: int) -> int:
+    """Round ``value`` to a multiple of ``divisor`` (≥ divisor), never dropping more than 10%."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
+
+
+def shift_index(channels: int, groups: int) -> torch.Tensor:
+    """Index of the circular shift: ``x̂[:, g*gc + c] = x[:, ((g+1) % G)*gc + (c+1) % gc]``.
+
+    Example: C=12, G=3 gives [5, 6, 7, 4, 9, 10, 11, 8, 1, 2, 3, 0].
+    """
+    if channels % groups:
+        raise ValueError(f'channels={channels} is not divisible by groups={groups}')
+    per_group = channels // groups
+    grid = torch.arange(channels).view(groups, per_group)
+    return grid.roll(-1, dims=0).roll(-1, dims=1).reshape(-1)
+
+
+class DynamicShiftMax(nn.Module):
+    """Dynamic Shift-Max.
+
+    Args:
+        channels: C, input = output channels.
+        reduction: the hyper-function's squeeze width is ``max(4, make_divisible(C // reduction, 4))``.
+        num_fusions: K; 2 gives max(a1·x + b1·x̂, a2·x + b2·x̂), 1 gives a1·x + b1·x̂.
+        groups: G, number of channel groups of the circular shift.
+        init_a: offsets added to (a1, a2).
+        init_b: offsets added to (b1, b2).
+        act_max: coefficients are (h_sigmoid(·) - 0.5) · 2·act_max before the offsets.
+
+    Shapes: (B, C, H, W) -> (B, C, H, W).
+    """
+
+    def __init__(self, channels: int, reduction: int, num_fusions: int, groups: int,
+                 init_a: Sequence[float] = (1.0, 0.0), init_b: Sequence[float] = (0.0, 0.0),
+                 act_max: float = 2.0) -> None:
+        super().__init__()
+        if num_fusions not in (1, 2):
+            raise ValueError(f'num_fusions must be 1 or 2, got {num_fusions}')
+        self.channels = channels
+        self.num_fusions = num_fusions
+        self.groups = groups
+        self.act_max = act_max
+        self.init_a = tuple(float(v) for v in init_a)
+        self.init_b = tuple(float(v) for v in init_b)
+        squeeze = max(4, make_divisible(channels // reduction, 4))
+        self.fc1 = nn.Linear(channels, squeeze)
+        self.fc2 = nn.Linear(squeeze, channels * 2 * num_fusions)
+        self.register_buffer('index', shift_index(channels, groups), persistent=False)
+
+    def coefficients(self, x: torch.Tensor) -> torch.Tensor:
+        """Hyper-function output (B, 2K, C, 1, 1), ordered [a1, b1, a2, b2], offsets applied."""
+        b = x.shape[0]
+        theta = F.hardsigmoid(self.fc2(F.relu(self.fc1(x.mean((2, 3))))))
+        theta = (theta - 0.5) * (2 * self.act_max)
+        offsets = [self.init_a[0], self.init_b[0], self.init_a[1], self.init_b[1]]
+        offsets = theta.new_tensor(offsets[:2 * self.num_fusions]).view(1, -1, 1)
+        return (theta.view(b, 2 * self.num_fusions, self.channels) + offsets)[..., None, None]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        coef = self.coefficients(x)
+        shifted = x[:, self.index]
+        out = x * coef[:, 0] + shifted * coef[:, 1]
+        if self.num_fusions == 2:
+            out = torch.maximum(out, x * coef[:, 2] + shifted * coef[:, 3])
+        return out
+
+    def extra_repr(self) -> str:
+        return (f'channels={self.channels}, K={self.num_fusions}, groups={self.groups}, '
+                f'init_a={self.init_a}, init_b={self.init_b}')

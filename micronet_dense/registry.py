@@ -1,0 +1,42 @@
+"""Registries of micronet_dense, children of mmengine's root registries.
+
+Every config of the project sets ``default_scope = 'micronet_dense'``; modules
+register themselves here and are found through ``locations`` on first build.
+"""
+from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
+from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
+from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
+from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+from mmengine.registry import Registry
+
+MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['micronet_dense.models'])
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['micronet_dense.datasets'])
+TRANSFORMS = Registry(
+    'transform', parent=MMENGINE_TRANSFORMS, locations=['micronet_dense.datasets.transforms'])
+DATA_SAMPLERS = Registry(
+    'data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['micronet_dense.datasets'])
+METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['micronet_dense.evaluation'])
+EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, locations=['micronet_dense.evaluation'])
+KEYPOINT_CODECS = Registry('keypoint codec', locations=['micronet_dense.codecs'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['micronet_dense.engine'])
+LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['micronet_dense.engine'])
+RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=['micronet_dense.engine'])
+OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, locations=['micronet_dense.engine'])
+OPTIM_WRAPPERS = Registry(
+    'optim wrapper', parent=MMENGINE_OPTIM_WRAPPERS, locations=['micronet_dense.engine'])
+PARAM_SCHEDULERS = Registry(
+    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, locations=['micronet_dense.engine'])
+VISUALIZERS = Registry(
+    'visualizer', parent=MMENGINE_VISUALIZERS, locations=['micronet_dense.visualization'])
+VISBACKENDS = Registry(
+    'vis_backend', parent=MMENGINE_VISBACKENDS, locations=['micronet_dense.visualization'])
