@@ -1,0 +1,4 @@
+"""Datasets."""
+from .image_folder import ImageFolderDataset
+
+__all__ = ['ImageFolderDataset']

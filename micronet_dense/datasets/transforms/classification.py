@@ -1,0 +1,115 @@
+"""ImageNet transforms of the official recipe: RandomResizedCrop + flip (train), resize 256 + center
+crop 224 (val). Random draws use numpy's global generator, which mmengine seeds."""
+import math
+from typing import Sequence, Tuple
+
+import cv2
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmengine.structures import BaseDataElement
+
+from micronet_dense.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class RandomResizedCrop(BaseTransform):
+    """Crop a random area fraction in ``scale`` with aspect ratio in ``ratio`` (log-uniform), resize
+    to ``size`` (torchvision semantics, 10 tries then a center crop).
+
+    Required Keys: img. Modified Keys: img, img_shape.
+    """
+
+    def __init__(self, size: int = 224, scale: Tuple[float, float] = (0.08, 1.0),
+                 ratio: Tuple[float, float] = (3 / 4, 4 / 3)) -> None:
+        self.size, self.scale, self.ratio = size, scale, ratio
+
+    def _crop_box(self, h: int, w: int) -> Tuple[int, int, int, int]:
+        area = h * w
+        for _ in range(10):
+            target = area * np.random.uniform(*self.scale)
+            aspect = math.exp(np.random.uniform(math.log(self.ratio[0]), math.log(self.ratio[1])))
+            cw, ch = int(round(math.sqrt(target * aspect))), int(round(math.sqrt(target / aspect)))
+            if 0 < cw <= w and 0 < ch <= h:
+                return np.random.randint(0, h - ch + 1), np.random.randint(0, w - cw + 1), ch, cw
+        side = min(h, w)
+        return (h - side) // 2, (w - side) // 2, side, side
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        y, x, ch, cw = self._crop_box(*img.shape[:2])
+        img = cv2.resize(img[y:y + ch, x:x + cw], (self.size, self.size), interpolation=cv2.INTER_LINEAR)
+        results['img'], results['img_shape'] = img, img.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class ResizeShortEdge(BaseTransform):
+    """Resize so the short edge is ``size``, keeping the aspect ratio.
+
+    Required Keys: img. Modified Keys: img, img_shape.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+
+    def transform(self, results: dict) -> dict:
+        h, w = results['img'].shape[:2]
+        s = self.size / min(h, w)
+        img = cv2.resize(results['img'], (round(w * s), round(h * s)), interpolation=cv2.INTER_LINEAR)
+        results['img'], results['img_shape'] = img, img.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class CenterCrop(BaseTransform):
+    """Crop the central ``size``×``size`` window.
+
+    Required Keys: img. Modified Keys: img, img_shape.
+    """
+
+    def __init__(self, size: int = 224) -> None:
+        self.size = size
+
+    def transform(self, results: dict) -> dict:
+        h, w = results['img'].shape[:2]
+        y, x = max(0, (h - self.size) // 2), max(0, (w - self.size) // 2)
+        img = results['img'][y:y + self.size, x:x + self.size]
+        results['img'], results['img_shape'] = img, img.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class RandomHorizontalFlip(BaseTransform):
+    """Flip the image left-right with probability ``prob``.
+
+    Required Keys: img. Modified Keys: img. Added Keys: flip.
+    """
+
+    def __init__(self, prob: float = 0.5) -> None:
+        self.prob = prob
+
+    def transform(self, results: dict) -> dict:
+        results['flip'] = bool(np.random.rand() < self.prob)
+        if results['flip']:
+            results['img'] = np.ascontiguousarray(results['img'][:, ::-1])
+        return results
+
+
+@TRANSFORMS.register_module()
+class PackClsInputs(BaseTransform):
+    """Pack for :class:`ImageClassifier`.
+
+    Required Keys: img, gt_label (optional). Added Keys: inputs (uint8 (3, H, W) BGR tensor),
+    data_samples (``BaseDataElement`` with ``gt_label`` and the ``meta_keys`` as metainfo).
+    """
+
+    def __init__(self, meta_keys: Sequence[str] = ('img_path', 'ori_shape', 'img_shape')) -> None:
+        self.meta_keys = meta_keys
+
+    def transform(self, results: dict) -> dict:
+        inputs = torch.from_numpy(np.ascontiguousarray(results['img'].transpose(2, 0, 1)))
+        sample = BaseDataElement(metainfo={k: results[k] for k in self.meta_keys if k in results})
+        if 'gt_label' in results:
+            sample.gt_label = torch.tensor(results['gt_label'], dtype=torch.long)
+        return dict(inputs=inputs, data_samples=sample)

@@ -1,0 +1,55 @@
+"""Parameters and MAdds of a config's model, per stage, in the MicroNet paper convention.
+
+    python tools/analysis_tools/get_flops.py CONFIG [--shape H W] [--mmengine]
+
+The last line printed is JSON: {"params": int, "madds": int, "convention": "paper", ...}.
+"""
+import argparse
+import json
+
+from micronet_dense.apis import init_model
+from micronet_dense.utils.complexity import model_complexity
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
+                        help="input size (default: the config's input_shape, else 224 224)")
+    parser.add_argument('--mmengine', action='store_true',
+                        help="add mmengine.analysis's FLOP count as a second column")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    model = init_model(args.config)
+    shape = tuple(args.shape or model.cfg.get('input_shape', (224, 224)))
+    report = model_complexity(model, shape)
+    mmengine_counts = {}
+    if args.mmengine:
+        from micronet_dense.utils.complexity import mmengine_flops_by_group
+        mmengine_counts = mmengine_flops_by_group(model, shape)
+    header = f'{"part":<24}{"params":>12}{"MAdds (paper)":>16}'
+    header += f'{"FLOPs (mmengine)":>20}' if args.mmengine else ''
+    print(f'input 3x{shape[0]}x{shape[1]}, MAdds counted in the paper convention: conv + linear '
+          '(DSM hyper-FCs included) + 4*H*W*C per K=2 Dynamic Shift-Max')
+    print(header)
+    for name, params, madds in report['stages']:
+        line = f'{name:<24}{params:>12,}{madds:>16,}'
+        if args.mmengine:
+            line += f'{mmengine_counts.get(name, 0):>20,}'
+        print(line)
+    total = f'{"total":<24}{report["params"]:>12,}{report["madds"]:>16,}'
+    if args.mmengine:
+        total += f'{sum(mmengine_counts.values()):>20,}'
+    print(total)
+    summary = dict(params=report['params'], madds=report['madds'], convention=report['convention'],
+                   input_shape=list(shape))
+    if args.mmengine:
+        summary['mmengine_flops'] = sum(mmengine_counts.values())
+    print(json.dumps(summary))
+
+
+if __name__ == '__main__':
+    main()

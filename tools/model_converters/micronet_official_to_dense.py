@@ -1,0 +1,45 @@
+"""Convert a released official MicroNet checkpoint (micronet-m{0..3}.pth) to micronet_dense names.
+
+    python tools/model_converters/micronet_official_to_dense.py IN.pth OUT.pth [--backbone-only]
+
+The full output loads into configs/imagenet/micronet_m*_imagenet.py (``init_model(cfg, OUT)``);
+``--backbone-only`` writes the MicroNet weights alone, for ``init_cfg=dict(type='Pretrained', ...)``.
+"""
+import argparse
+import os
+import tempfile
+
+import torch
+
+from micronet_dense.models.official_checkpoint import convert_official_state_dict
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('src', help='official checkpoint')
+    parser.add_argument('dst', help='output checkpoint')
+    parser.add_argument('--backbone-only', action='store_true',
+                        help='keep only the backbone, without the "backbone." prefix')
+    args = parser.parse_args()
+    try:
+        checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
+    except Exception as exc:
+        raise SystemExit(f'{args.src}: not a loadable tensor checkpoint ({exc})')
+    arch, state_dict = convert_official_state_dict(checkpoint, backbone_only=args.backbone_only)
+    out = dict(state_dict=state_dict, meta=dict(arch=arch, source=os.path.basename(args.src),
+                                                backbone_only=args.backbone_only))
+    out_dir = os.path.dirname(os.path.abspath(args.dst))
+    os.makedirs(out_dir, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.tmp')
+    os.close(fd)
+    try:
+        torch.save(out, tmp)
+        os.replace(tmp, args.dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    print(f'converted MicroNet-{arch} ({len(state_dict)} tensors) -> {args.dst}')
+
+
+if __name__ == '__main__':
+    main()
