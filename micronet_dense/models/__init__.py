@@ -3,3 +3,4 @@ from .backbones import *  # noqa: F401,F403
 from .estimators import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403

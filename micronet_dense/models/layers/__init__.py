@@ -9,3 +9,6 @@ __all__ = [
     'make_divisible', 'shift_index', 'ActivationConfig', 'MicroBlock', 'MicroBlockConfig',
     'GroupPointwiseConv', 'SpatialSeparableConv'
 ]
+from .spatial_attention import SpatialAttention  # noqa: E402
+
+__all__ += ['SpatialAttention']

@@ -66,16 +66,19 @@ class MicroBlock(nn.Module):
         act: model-wide Dynamic Shift-Max settings.
         stride: the stride actually used (dense models set 1 where the row has 2).
         dilation: dilation of the MF-depthwise convs.
+        hidden_channels: width after the expand group conv of a B/C row, when it is not
+            C_in·exp1·exp2 (dense heads that start from a wide backbone feature narrow it here).
 
     Shapes: (B, C_in, H, W) -> (B, out_channels, H/stride, W/stride); ``out_channels`` is
     ``cfg.out_channels``, or ``C_in·exp1·exp2`` for the final row.
     """
 
     def __init__(self, in_channels: int, cfg: MicroBlockConfig, act: ActivationConfig,
-                 stride: Optional[int] = None, dilation: int = 1) -> None:
+                 stride: Optional[int] = None, dilation: int = 1,
+                 hidden_channels: Optional[int] = None) -> None:
         super().__init__()
         stride = cfg.stride if stride is None else stride
-        hidden = in_channels * cfg.exp1 * cfg.exp2
+        hidden = hidden_channels or in_channels * cfg.exp1 * cfg.exp2
         reduction = act.reduction * cfg.ratio
         self.kind = 'A' if cfg.g1 == 0 else 'final' if cfg.g4 == 0 else 'BC'
         self.out_channels = hidden if self.kind == 'final' else cfg.out_channels

@@ -1,0 +1,4 @@
+"""Losses."""
+from .keypoint_mse import KeypointMSELoss
+
+__all__ = ['KeypointMSELoss']

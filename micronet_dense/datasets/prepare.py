@@ -1,0 +1,75 @@
+"""Checks that a config's data is in place before a run starts, and generates the built-in sample
+sets on first use, so a missing dataset stops a run within seconds with instructions."""
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+HOW_TO = {
+    'CocoKeypointDataset': (
+        'COCO 2017 keypoints go under {root}: train2017/, val2017/, annotations/'
+        'person_keypoints_{{train,val}}2017.json and person_detection_results/'
+        'COCO_val2017_detections_AP_H_56_person.json (the SimpleBaseline person boxes). Without COCO, '
+        'generate the sample set with `python tools/dataset_converters/make_coco_sample.py` and train '
+        '`configs/pose/micronet_m0_coco_sample.py`, which generates it on first use.'),
+    'CityscapesDataset': (
+        'Cityscapes goes under {root}: leftImg8bit/{{train,val}}/<city>/ and gtFine/{{train,val}}/<city>/ '
+        'from leftImg8bit_trainvaltest.zip and gtFine_trainvaltest.zip; then write the '
+        '*_gtFine_labelTrainIds.png maps with `python tools/dataset_converters/cityscapes.py {root}`. '
+        'Without Cityscapes, generate the sample set with '
+        '`python tools/dataset_converters/make_cityscapes_sample.py` (then convert it the same way) or '
+        'train `configs/seg/micronet_m0_cityscapes_sample.py`, which does both on first use.'),
+}
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A config's dataset is not where the config says."""
+
+
+def _generate_sample(sample: dict) -> None:
+    kind, root = sample['type'], sample['root']
+    options = {k: v for k, v in sample.items() if k not in ('type', 'root')}
+    if kind == 'coco_keypoints':
+        from .samples.coco_keypoints import is_complete, make_coco_sample
+        if not is_complete(root):
+            print_log(f'generating the COCO keypoint sample set in {root}', logger='current')
+            make_coco_sample(root, **options)
+    elif kind == 'cityscapes':
+        from .cityscapes_conversion import convert_cityscapes
+        from .samples.cityscapes import is_complete, make_cityscapes_sample
+        if not is_complete(root):
+            print_log(f'generating the Cityscapes sample set in {root}', logger='current')
+            make_cityscapes_sample(root, **options)
+            convert_cityscapes(root)
+    else:
+        raise ValueError(f'sample_data.type must be "coco_keypoints" or "cityscapes", got {kind!r}')
+
+
+def _missing_path(dataset: dict) -> Optional[str]:
+    root = dataset.get('data_root', '')
+    paths = [root]
+    if dataset.get('ann_file'):
+        paths.append(osp.join(root, dataset['ann_file']))
+    paths += [osp.join(root, p) for p in dataset.get('data_prefix', {}).values()]
+    if dataset.get('bbox_file'):
+        paths.append(dataset['bbox_file'])
+    return next((p for p in paths if p and not osp.exists(p)), None)
+
+
+def ensure_dataset(cfg: Config, loaders=('train_dataloader', 'val_dataloader')) -> None:
+    """Generates ``cfg.sample_data`` if the config asks for it, then checks the paths of ``loaders``.
+
+    Raises:
+        DatasetNotFoundError: naming the missing path and saying where the dataset goes.
+    """
+    if cfg.get('sample_data'):
+        _generate_sample(cfg.sample_data)
+    for key in loaders:
+        dataset = (cfg.get(key) or {}).get('dataset')
+        if not dataset:
+            continue
+        missing = _missing_path(dataset)
+        if missing:
+            how = HOW_TO.get(dataset.get('type'), '').format(root=dataset.get('data_root', ''))
+            raise DatasetNotFoundError(f'{key}: {missing} does not exist. {how}')

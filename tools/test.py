@@ -1,0 +1,63 @@
+"""Evaluate a checkpoint on a config's test set.
+
+    python tools/test.py CONFIG CHECKPOINT [--out metrics.json] [--work-dir DIR]
+                         [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+import tempfile
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from micronet_dense.datasets.prepare import DatasetNotFoundError, ensure_dataset
+from micronet_dense.utils import register_all_modules
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a micronet_dense model')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out', help='write the metrics as JSON to this file')
+    parser.add_argument('--work-dir', help='where logs go (default: work_dirs/<config name>)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def write_json_atomic(path: str, data: dict) -> None:
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
+    with os.fdopen(fd, 'w') as f:
+        json.dump(data, f, indent=2)
+    os.replace(tmp, path)
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    register_all_modules()
+    try:
+        ensure_dataset(cfg, loaders=('test_dataloader',))
+    except DatasetNotFoundError as exc:
+        sys.exit(f'error: {exc}')
+    metrics = Runner.from_cfg(cfg).test()
+    if args.out:
+        write_json_atomic(args.out, {k: float(v) for k, v in metrics.items()})
+
+
+if __name__ == '__main__':
+    main()
