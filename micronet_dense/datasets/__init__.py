@@ -1,4 +1,6 @@
 """Datasets."""
+from .cityscapes import CityscapesDataset
+from .coco_keypoint import CocoKeypointDataset
 from .image_folder import ImageFolderDataset
 
-__all__ = ['ImageFolderDataset']
+__all__ = ['CityscapesDataset', 'CocoKeypointDataset', 'ImageFolderDataset']

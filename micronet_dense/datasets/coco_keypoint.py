@@ -1,0 +1,235 @@
+"""COCO person keypoints for top-down pose estimation: one sample per person box."""
+import copy
+import json
+import os.path as osp
+from collections import Counter
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+from mmengine.logging import MMLogger
+
+from micronet_dense.registry import DATASETS
+
+COCO_KEYPOINT_NAMES = (
+    'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
+    'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
+    'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
+COCO_FLIP_INDICES = (0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15)
+# Per-keypoint OKS falloff constants of the COCO keypoint evaluation.
+COCO_SIGMAS = (0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072,
+               0.062, 0.062, 0.107, 0.107, 0.087, 0.087, 0.089, 0.089)
+# The COCO category 'skeleton', converted from 1-based to 0-based keypoint ids.
+COCO_SKELETON = ((15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12),
+                 (5, 6), (5, 7), (6, 8), (7, 9), (8, 10), (1, 2), (0, 1), (0, 2),
+                 (1, 3), (2, 4), (3, 5), (4, 6))
+COCO_METAINFO = dict(
+    dataset_name='coco',
+    num_keypoints=len(COCO_KEYPOINT_NAMES),
+    keypoint_names=list(COCO_KEYPOINT_NAMES),
+    flip_indices=list(COCO_FLIP_INDICES),
+    flip_pairs=[(i, j) for i, j in enumerate(COCO_FLIP_INDICES) if i < j],
+    sigmas=list(COCO_SIGMAS),
+    skeleton=[list(link) for link in COCO_SKELETON],
+    upper_body_ids=list(range(11)),
+    lower_body_ids=list(range(11, 17)),
+)
+PERSON_CATEGORY_ID = 1
+
+
+def _load_json(path: str, what: str):
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{what} not found: {path}')
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f'{what} {path} is not valid JSON (truncated?): {error}') from None
+
+
+def _require(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
+    if not isinstance(entry, dict):
+        raise ValueError(f'{path}: {where} must be a JSON object, got {type(entry).__name__}')
+    missing = [field for field in fields if field not in entry]
+    if missing:
+        raise ValueError(f'{path}: {where} lacks field(s) {missing}')
+
+
+def _check_length(values, length: int, path: str, where: str) -> None:
+    if not isinstance(values, list) or len(values) != length:
+        size = len(values) if isinstance(values, list) else type(values).__name__
+        raise ValueError(f'{path}: {where} must be a list of {length} numbers, got {size}')
+
+
+@DATASETS.register_module()
+class CocoKeypointDataset(BaseDataset):
+    """COCO person keypoints, one ``data_info`` per person instance.
+
+    Ground-truth-box mode (``bbox_file=None``) keeps the annotated persons of
+    ``ann_file``, skipping, as mmpose and HRNet do, crowd annotations,
+    instances without labelled keypoints, and boxes empty after clipping to
+    the image; the skip counts are logged. Detection mode (``bbox_file``, test
+    only) takes the person boxes of a COCO detection-result list with
+    ``score >= bbox_score_thr`` and all-zero, unlabelled keypoints.
+
+    ``data_info`` keys: ``id`` (annotation id, or running index of the kept
+    detections), ``img_id``, ``img_path``, ``ori_shape`` (h, w),
+    ``bbox`` (1, 4) float32 xyxy, ``bbox_score`` (1,) float32, ``keypoints``
+    (1, K, 2) float32, ``keypoints_visible`` (1, K) float32 (1 where v > 0),
+    ``num_keypoints``, ``iscrowd``, ``area``, ``category_id``, and from the
+    metainfo ``dataset_name``, ``flip_indices``, ``upper_body_ids``,
+    ``lower_body_ids``.
+
+    Args:
+        ann_file: COCO keypoint annotation JSON, relative to ``data_root``.
+        bbox_file: COCO detection results (``image_id``, ``category_id``,
+            ``bbox`` xywh, ``score``), used as given (relative to the working
+            directory, as in mmpose).
+        bbox_score_thr: Minimum detection score kept in detection mode.
+        data_root: Root of ``ann_file`` and ``data_prefix``.
+        data_prefix: ``dict(img=...)``, the image folder.
+        pipeline: Transforms applied by ``__getitem__``.
+        test_mode: Evaluation mode; required for ``bbox_file``.
+        **kwargs: Other ``mmengine.dataset.BaseDataset`` arguments
+            (``metainfo``, ``lazy_init``, ``serialize_data``, ``indices``, ...).
+    """
+
+    METAINFO = COCO_METAINFO
+    # The flip and half-body transforms need these per sample.
+    PIPELINE_METAINFO_KEYS = ('dataset_name', 'flip_indices', 'upper_body_ids', 'lower_body_ids')
+
+    def __init__(self,
+                 ann_file: str = '',
+                 bbox_file: Optional[str] = None,
+                 bbox_score_thr: float = 0.0,
+                 data_root: str = '',
+                 data_prefix: Optional[dict] = None,
+                 pipeline: Sequence = (),
+                 test_mode: bool = False,
+                 **kwargs) -> None:
+        if bbox_file and not test_mode:
+            raise ValueError(
+                f'CocoKeypointDataset: bbox_file={bbox_file!r} holds detections for '
+                f'evaluation and needs test_mode=True')
+        self.bbox_file = bbox_file
+        self.bbox_score_thr = bbox_score_thr
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=dict(img='val2017/') if data_prefix is None else data_prefix,
+            pipeline=list(pipeline),
+            test_mode=test_mode,
+            **kwargs)
+
+    def get_data_info(self, idx: int) -> dict:
+        data_info = super().get_data_info(idx)
+        for key in self.PIPELINE_METAINFO_KEYS:
+            data_info[key] = copy.deepcopy(self._metainfo[key])
+        return data_info
+
+    def load_data_list(self) -> List[dict]:
+        coco = _load_json(self.ann_file, 'annotation file')
+        _require(coco, ('images', ) if self.bbox_file else ('images', 'annotations'),
+                 self.ann_file, 'the top level')
+        images = {}
+        for i, image in enumerate(coco['images']):
+            _require(image, ('id', 'file_name', 'width', 'height'), self.ann_file, f'images[{i}]')
+            images[image['id']] = image
+        if self.bbox_file:
+            return self._load_detections(images)
+        return self._load_annotated_persons(coco['annotations'], images)
+
+    def _image_fields(self, image: dict) -> dict:
+        return dict(img_id=image['id'],
+                    img_path=osp.join(self.data_prefix['img'], image['file_name']),
+                    ori_shape=(image['height'], image['width']))
+
+    def _load_annotated_persons(self, annotations: list, images: Dict[int, dict]) -> List[dict]:
+        num_keypoints = self._metainfo['num_keypoints']
+        skipped = Counter()
+        data_list = []
+        for i, ann in enumerate(annotations):
+            where = f'annotations[{i}]'
+            _require(ann, ('id', 'image_id', 'bbox', 'keypoints'), self.ann_file, where)
+            where = f'annotation id {ann["id"]}'
+            _check_length(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
+            _check_length(ann['keypoints'], 3 * num_keypoints, self.ann_file,
+                          f"{where} 'keypoints' ({num_keypoints} x (x, y, v))")
+            if ann['image_id'] not in images:
+                raise ValueError(
+                    f'{self.ann_file}: {where} refers to unknown image_id {ann["image_id"]}')
+            image = images[ann['image_id']]
+            keypoints = np.array(ann['keypoints'], dtype=np.float32).reshape(1, -1, 3)
+            num_labelled = int(ann.get('num_keypoints', np.count_nonzero(keypoints[..., 2])))
+            if ann.get('iscrowd', 0):
+                skipped['crowd'] += 1
+                continue
+            if num_labelled == 0:
+                skipped['no keypoints'] += 1
+                continue
+            x, y, w, h = ann['bbox']
+            img_w, img_h = image['width'], image['height']
+            bbox = np.array([[np.clip(x, 0, img_w - 1), np.clip(y, 0, img_h - 1),
+                              np.clip(x + w, 0, img_w - 1), np.clip(y + h, 0, img_h - 1)]],
+                            dtype=np.float32)
+            if (bbox[0, 2:] <= bbox[0, :2]).any():
+                skipped['empty box'] += 1
+                continue
+            data_list.append(dict(
+                id=ann['id'],
+                **self._image_fields(image),
+                bbox=bbox,
+                bbox_score=np.ones(1, dtype=np.float32),
+                keypoints=keypoints[..., :2].copy(),
+                keypoints_visible=(keypoints[..., 2] > 0).astype(np.float32),
+                num_keypoints=num_labelled,
+                iscrowd=0,
+                area=float(ann.get('area', w * h)),
+                category_id=ann.get('category_id', PERSON_CATEGORY_ID)))
+        MMLogger.get_current_instance().info(
+            f'{self.ann_file}: {len(data_list)} person instances kept, skipped: '
+            f'{skipped["crowd"]} crowd, {skipped["no keypoints"]} without labelled keypoints, '
+            f'{skipped["empty box"]} with an empty box after clipping to the image')
+        return data_list
+
+    def _load_detections(self, images: Dict[int, dict]) -> List[dict]:
+        path = self.bbox_file
+        detections = _load_json(path, 'detection file')
+        if not isinstance(detections, list):
+            raise ValueError(f'{path}: expected a list of detections, got '
+                             f'{type(detections).__name__}')
+        num_keypoints = self._metainfo['num_keypoints']
+        skipped = Counter()
+        data_list = []
+        for i, det in enumerate(detections):
+            where = f'detection [{i}]'
+            _require(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
+            _check_length(det['bbox'], 4, path, f"{where} 'bbox'")
+            if 'keypoints' in det:
+                # A keypoint result file reused for its boxes must still be well-formed.
+                _check_length(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
+            if det['image_id'] not in images:
+                raise ValueError(f'{path}: {where} refers to image_id {det["image_id"]}, '
+                                 f'which is not in {self.ann_file}')
+            if det['category_id'] != PERSON_CATEGORY_ID:
+                skipped['not person'] += 1
+                continue
+            if det['score'] < self.bbox_score_thr:
+                skipped['low score'] += 1
+                continue
+            x, y, w, h = det['bbox']
+            data_list.append(dict(
+                id=len(data_list),
+                **self._image_fields(images[det['image_id']]),
+                bbox=np.array([[x, y, x + w, y + h]], dtype=np.float32),
+                bbox_score=np.array([det['score']], dtype=np.float32),
+                keypoints=np.zeros((1, num_keypoints, 2), dtype=np.float32),
+                keypoints_visible=np.zeros((1, num_keypoints), dtype=np.float32),
+                num_keypoints=0,
+                iscrowd=0,
+                area=float(w * h),
+                category_id=PERSON_CATEGORY_ID))
+        MMLogger.get_current_instance().info(
+            f'{path}: {len(data_list)} person boxes kept, skipped: {skipped["not person"]} '
+            f'not person, {skipped["low score"]} with score < {self.bbox_score_thr}')
+        return data_list

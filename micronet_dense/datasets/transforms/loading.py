@@ -1,0 +1,103 @@
+"""Loading of images and semantic-segmentation label maps with OpenCV.
+
+Files are read as bytes and decoded with ``cv2.imdecode`` so that every
+failure (missing, empty, undecodable, truncated) raises an error naming the
+file instead of OpenCV's silent ``None`` from ``cv2.imread``.
+"""
+import os
+from typing import Dict, Union
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from micronet_dense.registry import TRANSFORMS
+
+_JPEG_START = b'\xff\xd8'
+_JPEG_START_OF_SCAN = b'\xff\xda'
+_JPEG_END = b'\xff\xd9'
+
+
+def _jpeg_is_complete(data: bytes) -> bool:
+    """Whether a JPEG stream has an end-of-image marker after its last scan.
+
+    OpenCV 5 refuses a JPEG cut short, but OpenCV 4 (libjpeg-turbo) only warns
+    "Premature end of JPEG file" and returns a grey-padded image, so the check
+    is done here. Inside entropy-coded data 0xFF is always stuffed (0xFF00) or
+    a restart marker, hence the end marker cannot occur by accident.
+    """
+    last_scan = data.rfind(_JPEG_START_OF_SCAN)
+    return last_scan != -1 and data.find(_JPEG_END, last_scan) != -1
+
+
+def _decode_file(path: Union[str, os.PathLike], flags: int, what: str) -> np.ndarray:
+    """Read and decode ``path`` with ``cv2.imdecode``; errors name the file."""
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f'{what} not found: {path}') from None
+    if not data:
+        raise ValueError(f'{what} {path} is an empty file')
+    if data.startswith(_JPEG_START) and not _jpeg_is_complete(data):
+        raise ValueError(f'{what} {path} is a truncated JPEG (no end-of-image marker)')
+    decoded = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
+    if decoded is None:
+        raise ValueError(
+            f'{what} {path} cannot be decoded (corrupt, truncated or not an image)')
+    return decoded
+
+
+@TRANSFORMS.register_module()
+class LoadImage(BaseTransform):
+    """Load a colour image as BGR uint8.
+
+    Required Keys:
+
+    - img_path
+
+    Added Keys:
+
+    - img (H, W, 3) uint8 BGR
+    - img_shape (H, W)
+    - ori_shape (H, W)
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        img = _decode_file(results['img_path'], cv2.IMREAD_COLOR, 'image')
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadSegAnnotation(BaseTransform):
+    """Load a single-channel uint8 label map (e.g. Cityscapes ``*_labelTrainIds.png``).
+
+    Required Keys:
+
+    - seg_map_path
+    - img (optional; its height and width must match the label map)
+
+    Added Keys:
+
+    - gt_seg_map (H, W) uint8
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        path = results['seg_map_path']
+        seg_map = _decode_file(path, cv2.IMREAD_UNCHANGED, 'segmentation map')
+        if seg_map.ndim != 2:
+            # OpenCV expands palette PNGs to BGR: labels must be stored as grey levels.
+            raise ValueError(
+                f'segmentation map {path} must be single-channel (H, W), got shape '
+                f'{seg_map.shape}; palette or RGB label images are not label-id maps')
+        if seg_map.dtype != np.uint8:
+            raise ValueError(f'segmentation map {path} must be uint8, got {seg_map.dtype}')
+        if 'img' in results and seg_map.shape != results['img'].shape[:2]:
+            raise ValueError(
+                f'segmentation map {path} has size {seg_map.shape} (H, W) but image '
+                f'{results.get("img_path")} has {results["img"].shape[:2]}')
+        results['gt_seg_map'] = seg_map
+        return results

@@ -1,0 +1,115 @@
+import cv2
+import numpy as np
+import pytest
+
+from micronet_dense.datasets.transforms.loading import LoadImage, LoadSegAnnotation
+from micronet_dense.registry import TRANSFORMS
+
+
+def smooth_image(h: int = 48, w: int = 64) -> np.ndarray:
+    ys, xs = np.mgrid[0:h, 0:w]
+    return np.dstack([xs * 3, ys * 4, (xs + ys) * 2]).astype(np.uint8)
+
+
+def write_jpeg(path, img=None) -> bytes:
+    ok, encoded = cv2.imencode('.jpg', smooth_image() if img is None else img)
+    assert ok
+    path.write_bytes(encoded.tobytes())
+    return encoded.tobytes()
+
+
+def test_registered():
+    assert TRANSFORMS.get('LoadImage') is LoadImage
+    assert TRANSFORMS.get('LoadSegAnnotation') is LoadSegAnnotation
+
+
+def test_load_png_exactly(tmp_path):
+    img = smooth_image()
+    cv2.imwrite(str(tmp_path / 'a.png'), img)
+    results = LoadImage()(dict(img_path=str(tmp_path / 'a.png')))
+    np.testing.assert_array_equal(results['img'], img)
+    assert results['img'].dtype == np.uint8
+    assert results['img_shape'] == results['ori_shape'] == (48, 64)
+
+
+def test_load_jpeg_like_imread(tmp_path):
+    path = tmp_path / 'a.jpg'
+    write_jpeg(path)
+    results = LoadImage()(dict(img_path=path))
+    np.testing.assert_array_equal(results['img'], cv2.imread(str(path), cv2.IMREAD_COLOR))
+
+
+def test_grey_image_is_loaded_as_three_channels(tmp_path):
+    cv2.imwrite(str(tmp_path / 'g.png'), smooth_image()[..., 0])
+    assert LoadImage()(dict(img_path=str(tmp_path / 'g.png')))['img'].shape == (48, 64, 3)
+
+
+def test_missing_image_names_the_path(tmp_path):
+    path = str(tmp_path / 'missing.jpg')
+    with pytest.raises(FileNotFoundError, match='missing.jpg'):
+        LoadImage()(dict(img_path=path))
+
+
+@pytest.mark.parametrize('content', [b'', b'this is not an image at all', b'\x89PNG\r\n\x1a\n'])
+def test_corrupt_image_names_the_path(tmp_path, content):
+    path = tmp_path / 'corrupt.png'
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match='corrupt.png'):
+        LoadImage()(dict(img_path=str(path)))
+
+
+@pytest.mark.parametrize('keep', [0.5, 0.9, -2])
+def test_truncated_jpeg_names_the_path(tmp_path, keep):
+    data = write_jpeg(tmp_path / 'full.jpg')
+    path = tmp_path / 'cut.jpg'
+    path.write_bytes(data[:int(len(data) * keep)] if keep > 0 else data[:keep])
+    # Detected from the markers, not left to the decoder: OpenCV 4 returns a
+    # grey-padded image for a truncated JPEG where OpenCV 5 returns None.
+    with pytest.raises(ValueError, match='cut.jpg is a truncated JPEG'):
+        LoadImage()(dict(img_path=str(path)))
+
+
+def test_jpeg_with_trailing_bytes_after_the_end_marker_loads(tmp_path):
+    data = write_jpeg(tmp_path / 'full.jpg')
+    path = tmp_path / 'padded.jpg'
+    path.write_bytes(data + b'\x00' * 16)
+    assert LoadImage()(dict(img_path=str(path)))['img'].shape == (48, 64, 3)
+
+
+def test_truncated_png_names_the_path(tmp_path):
+    ok, encoded = cv2.imencode('.png', smooth_image())
+    path = tmp_path / 'cut.png'
+    path.write_bytes(encoded.tobytes()[:-20])
+    with pytest.raises(ValueError, match='cut.png'):
+        LoadImage()(dict(img_path=str(path)))
+
+
+def test_load_seg_annotation(tmp_path):
+    labels = (np.arange(48 * 64) % 19).astype(np.uint8).reshape(48, 64)
+    labels[0, 0] = 255
+    cv2.imwrite(str(tmp_path / 'l.png'), labels)
+    results = LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'l.png'),
+                                       img=np.zeros((48, 64, 3), np.uint8)))
+    np.testing.assert_array_equal(results['gt_seg_map'], labels)
+    assert results['gt_seg_map'].dtype == np.uint8
+
+
+@pytest.mark.parametrize('label_img, message', [
+    (np.zeros((48, 64, 3), np.uint8), 'single-channel'),
+    (np.zeros((48, 64), np.uint16), 'uint8'),
+    (np.zeros((40, 64), np.uint8), r'\(40, 64\)'),
+])
+def test_bad_seg_annotation_names_the_file(tmp_path, label_img, message):
+    cv2.imwrite(str(tmp_path / 'bad_label.png'), label_img)
+    with pytest.raises(ValueError, match=message) as error:
+        LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'bad_label.png'),
+                                 img=np.zeros((48, 64, 3), np.uint8), img_path='frame.png'))
+    assert 'bad_label.png' in str(error.value)
+
+
+def test_missing_or_corrupt_seg_annotation(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nolabel.png'):
+        LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'nolabel.png')))
+    (tmp_path / 'junk.png').write_bytes(b'junk')
+    with pytest.raises(ValueError, match='junk.png'):
+        LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'junk.png')))
