@@ -1,0 +1,62 @@
+# MicroNet-m0 pose on the built-in COCO-format sample set (data/coco_sample, generated on first use):
+# a short CPU schedule that shows the whole pipeline learning in minutes on 2 cores. Same model,
+# transforms, flip test and metric as the COCO configs; 128×96 crops (32×24 heatmaps) and a larger
+# learning rate keep it within a 10-minute CPU budget.
+_base_ = [
+    '../_base_/models/micronet_pose.py', '../_base_/datasets/coco_keypoint.py',
+    '../_base_/schedules/pose_adam_250e.py'
+]
+data_root = 'data/coco_sample/'
+sample_data = dict(type='coco_keypoints', root=data_root)
+input_size, heatmap_size = (96, 128), (24, 32)
+codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=heatmap_size, sigma=1.0)
+model = dict(
+    backbone=dict(arch='m0'),
+    head=dict(
+        in_channels=384,
+        blocks=[
+            (2, 288, 48, 5, 12, 8, 8, 8, 2, 2, 1, 1),
+            (2, 128, 32, 5, 8, 8, 4, 4, 2, 2, 1, 1),
+            (1, 128, 32, 5, 4, 8, 4, 4, 2, 2, 1, 1),
+        ]),
+    codec=codec)
+input_shape = (128, 96)
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='TopdownRandomFlip', prob=0.5),
+    dict(type='TopdownRandomHalfBody', prob=0.3),
+    dict(type='TopdownRandomBBoxTransform', scale_factor=(0.65, 1.35), rotate_factor=45.0,
+         rotate_prob=0.6),
+    dict(type='TopdownAffine', input_size=input_size),
+    dict(type='GenerateHeatmapTarget', encoder=codec),
+    dict(type='PackPoseInputs'),
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='TopdownAffine', input_size=input_size),
+    dict(type='PackPoseInputs'),
+]
+train_dataloader = dict(
+    batch_size=32, num_workers=1, persistent_workers=True, pin_memory=False,
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=64, num_workers=1, persistent_workers=True, pin_memory=False,
+    dataset=dict(
+        data_root=data_root,
+        bbox_file=data_root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
+        pipeline=val_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/person_keypoints_val2017.json')
+test_evaluator = val_evaluator
+max_epochs = 30
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=3e-3))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=50),
+    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5, by_epoch=True, begin=0,
+         end=max_epochs),
+]
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=5, max_keep_ckpts=1))
+log_processor = dict(window_size=10)

@@ -1,0 +1,1 @@
+"""Synthetic sample sets in the on-disk formats of real benchmarks."""
