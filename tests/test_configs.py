@@ -35,3 +35,16 @@ def test_pose_model_budget(arch):
     assert abs(report['madds'] / madds - 1) <= 0.15
     if params:
         assert abs(report['params'] / params - 1) <= 0.15
+
+
+# Spec A.3 (arXiv 2011.12289): segmentation MAdds at 1024×2048; m0 is ours, below m1's.
+SEG_TARGETS = {'m1': 0.81e9, 'm2': 1.2e9, 'm3': 1.75e9}
+
+
+@pytest.mark.parametrize('arch', ['m0', 'm1', 'm2', 'm3'])
+def test_segmentation_model_budget(arch):
+    report = model_complexity(init_model(f'configs/seg/micronet_{arch}_cityscapes.py'), (1024, 2048))
+    if arch == 'm0':
+        assert report['madds'] <= 0.81e9
+    else:
+        assert abs(report['madds'] / SEG_TARGETS[arch] - 1) <= 0.15

@@ -10,11 +10,12 @@ import os.path as osp
 import sys
 import tempfile
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError, ensure_dataset
 from micronet_dense.utils import register_all_modules
+from micronet_dense.utils.run_config import load_run_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,12 +43,7 @@ def write_json_atomic(path: str, data: dict) -> None:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.launcher = args.launcher
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
     cfg.load_from = args.checkpoint
     register_all_modules()
     try:

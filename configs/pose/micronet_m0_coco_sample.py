@@ -2,24 +2,12 @@
 # a short CPU schedule that shows the whole pipeline learning in minutes on 2 cores. Same model,
 # transforms, flip test and metric as the COCO configs; 128×96 crops (32×24 heatmaps) and a larger
 # learning rate keep it within a 10-minute CPU budget.
-_base_ = [
-    '../_base_/models/micronet_pose.py', '../_base_/datasets/coco_keypoint.py',
-    '../_base_/schedules/pose_adam_250e.py'
-]
+_base_ = ['./micronet_m0_coco.py']
 data_root = 'data/coco_sample/'
 sample_data = dict(type='coco_keypoints', root=data_root)
 input_size, heatmap_size = (96, 128), (24, 32)
 codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=heatmap_size, sigma=1.0)
-model = dict(
-    backbone=dict(arch='m0'),
-    head=dict(
-        in_channels=384,
-        blocks=[
-            (2, 288, 48, 5, 12, 8, 8, 8, 2, 2, 1, 1),
-            (2, 128, 32, 5, 8, 8, 4, 4, 2, 2, 1, 1),
-            (1, 128, 32, 5, 4, 8, 4, 4, 2, 2, 1, 1),
-        ]),
-    codec=codec)
+model = dict(codec=codec)
 input_shape = (128, 96)
 train_pipeline = [
     dict(type='LoadImage'),
