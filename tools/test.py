@@ -14,6 +14,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError, ensure_dataset
+from micronet_dense.engine import mmengine_checkpoint_globals
 from micronet_dense.utils import register_all_modules
 from micronet_dense.utils.run_config import load_run_config
 
@@ -50,7 +51,9 @@ def main() -> None:
         ensure_dataset(cfg, loaders=('test_dataloader',))
     except DatasetNotFoundError as exc:
         sys.exit(f'error: {exc}')
-    metrics = Runner.from_cfg(cfg).test()
+    # Checkpoints (resume, load_from) load with weights_only=True and mmengine's allow-list.
+    with mmengine_checkpoint_globals():
+        metrics = Runner.from_cfg(cfg).test()
     if args.out:
         write_json_atomic(args.out, {k: float(v) for k, v in metrics.items()})
 

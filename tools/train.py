@@ -11,6 +11,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError, ensure_dataset
+from micronet_dense.engine import mmengine_checkpoint_globals
 from micronet_dense.utils import register_all_modules
 from micronet_dense.utils.run_config import load_run_config
 
@@ -47,7 +48,9 @@ def main() -> None:
         ensure_dataset(cfg)
     except DatasetNotFoundError as exc:
         sys.exit(f'error: {exc}')
-    Runner.from_cfg(cfg).train()
+    # Checkpoints (resume, load_from) load with weights_only=True and mmengine's allow-list.
+    with mmengine_checkpoint_globals():
+        Runner.from_cfg(cfg).train()
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 from torch import nn
 
+from micronet_dense.engine import mmengine_checkpoint_globals
 from micronet_dense.registry import MODELS
 from micronet_dense.utils import register_all_modules
 
@@ -26,6 +27,7 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
         model_cfg.backbone.init_cfg = None
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
-        load_checkpoint(model, str(checkpoint), map_location='cpu', strict=True)
+        with mmengine_checkpoint_globals():
+            load_checkpoint(model, str(checkpoint), map_location='cpu', strict=True)
     model.cfg = cfg
     return model.to(device).eval()

@@ -36,11 +36,14 @@ def _generate_sample(sample: dict) -> None:
             print_log(f'generating the COCO keypoint sample set in {root}', logger='current')
             make_coco_sample(root, **options)
     elif kind == 'cityscapes':
-        from .cityscapes_conversion import convert_cityscapes
+        from .cityscapes_conversion import convert_cityscapes, find_polygon_files
         from .samples.cityscapes import is_complete, make_cityscapes_sample
         if not is_complete(root):
             print_log(f'generating the Cityscapes sample set in {root}', logger='current')
             make_cityscapes_sample(root, **options)
+        polygons = find_polygon_files(osp.join(root, 'gtFine'))
+        if not all(osp.exists(p.replace('_polygons.json', '_labelTrainIds.png')) for p in polygons):
+            # As for the real set, the train-id maps come from the polygons through the converter.
             convert_cityscapes(root)
     else:
         raise ValueError(f'sample_data.type must be "coco_keypoints" or "cityscapes", got {kind!r}')

@@ -1,0 +1,36 @@
+# MicroNet-m0 + MR-ASPP on the built-in Cityscapes-format sample set (data/cityscapes_sample,
+# generated and converted on first use): a short CPU schedule that shows the pipeline learning in
+# minutes on 2 cores. Same model, transforms and metric as the Cityscapes configs, at the sample's
+# 256×512 resolution with 256×256 crops, and Adam instead of the 240-epoch SGD schedule.
+_base_ = ['./micronet_m0_cityscapes.py']
+data_root = 'data/cityscapes_sample/'
+sample_data = dict(type='cityscapes', root=data_root)
+crop_size = (256, 256)
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='LoadSegAnnotation'),
+    dict(type='SegRandomResize', scale=(512, 256), ratio_range=(0.5, 2.0), keep_ratio=True),
+    dict(type='SegRandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='SegRandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='SegPad', size=crop_size),
+    dict(type='PackSegInputs'),
+]
+train_dataloader = dict(
+    batch_size=8, num_workers=1, persistent_workers=True, pin_memory=False,
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=4, num_workers=1, persistent_workers=True, pin_memory=False,
+    dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+input_shape = (256, 512)
+max_epochs = 40
+optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=2e-3))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=30),
+    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5, by_epoch=True, begin=0,
+         end=max_epochs),
+]
+train_cfg = dict(max_epochs=max_epochs, val_interval=10)
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=10, max_keep_ckpts=1))
+log_processor = dict(window_size=10)

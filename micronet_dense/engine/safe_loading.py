@@ -1,0 +1,60 @@
+"""Loading mmengine checkpoints with ``torch.load(weights_only=True)`` (the default since torch 2.6).
+
+A checkpoint saved by mmengine's runner holds, besides tensors and plain containers, the message
+hub's ``HistoryBuffer`` objects (numpy arrays inside) and — through ``HistoryBuffer.__getstate__`` —
+its statistic functions, pickled as ``getattr(HistoryBuffer, 'min')``. Exactly those classes are
+allow-listed here, and the pickle's ``getattr`` is served by a resolver that returns only those four
+functions. Anything else (a crafted ``__reduce__``, another global, another attribute) is refused by
+torch before any code runs. Nothing is switched off globally: the allow-list holds only inside
+:func:`mmengine_checkpoint_globals`.
+"""
+import contextlib
+import pickle
+from typing import Iterator
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+
+_HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def _history_buffer_statistic(obj, name: str):
+    """Stands in for ``builtins.getattr`` while unpickling: only ``HistoryBuffer.<statistic>``."""
+    if obj is HistoryBuffer and name in _HISTORY_BUFFER_STATISTICS:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'refusing getattr({obj!r}, {name!r}) in a checkpoint: only HistoryBuffer statistics '
+        f'({", ".join(_HISTORY_BUFFER_STATISTICS)}) are allowed')
+
+
+def _numpy_dtype_classes() -> list:
+    names = ['Float16DType', 'Float32DType', 'Float64DType', 'Int8DType', 'Int16DType', 'Int32DType',
+             'Int64DType', 'UInt8DType', 'UInt16DType', 'UInt32DType', 'UInt64DType', 'BoolDType']
+    dtypes = getattr(np, 'dtypes', None)  # numpy >= 1.25
+    return [getattr(dtypes, n) for n in names if dtypes is not None and hasattr(dtypes, n)]
+
+
+def _numpy_core():
+    return np._core if hasattr(np, '_core') else np.core  # numpy 2 renamed the module
+
+
+def mmengine_checkpoint_allowlist() -> list:
+    """The globals of an mmengine checkpoint, in ``torch.serialization.safe_globals`` form."""
+    core = _numpy_core().multiarray
+    return [
+        HistoryBuffer,
+        (_history_buffer_statistic, 'builtins.getattr'),
+        np.ndarray,
+        np.dtype,
+        (core._reconstruct, f'{core.__name__}._reconstruct'),
+        (core.scalar, f'{core.__name__}.scalar'),
+        *_numpy_dtype_classes(),
+    ]
+
+
+@contextlib.contextmanager
+def mmengine_checkpoint_globals() -> Iterator[None]:
+    """Within this context ``torch.load(..., weights_only=True)`` accepts mmengine checkpoints."""
+    with torch.serialization.safe_globals(mmengine_checkpoint_allowlist()):
+        yield

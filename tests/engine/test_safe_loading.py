@@ -1,0 +1,62 @@
+"""mmengine checkpoints load with weights_only=True; crafted pickles are refused without running."""
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import MessageHub
+from mmengine.logging.history_buffer import HistoryBuffer
+
+from micronet_dense.engine import mmengine_checkpoint_globals
+
+
+def runner_like_checkpoint(path):
+    hub = MessageHub.get_instance('safe_loading_test')
+    for i in range(3):
+        hub.update_scalar('train/loss', 0.5 / (i + 1))
+    hub.update_info('iter', 3)
+    torch.save({'meta': {'epoch': 1, 'seed': 0}, 'state_dict': {'w': torch.ones(2)},
+                'message_hub': hub.state_dict(), 'optimizer': {'state': {}, 'param_groups': []}},
+               path)
+
+
+def test_runner_checkpoint_needs_and_passes_the_allow_list(tmp_path):
+    path = tmp_path / 'epoch_1.pth'
+    runner_like_checkpoint(path)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)
+    with mmengine_checkpoint_globals():
+        ckpt = torch.load(path, weights_only=True)
+    buffer = ckpt['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    np.testing.assert_allclose(buffer.data[0], [0.5, 0.25, 0.5 / 3])
+
+
+class _RunsCode:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f'touch {self.marker}',)
+
+
+def test_crafted_checkpoint_is_refused_and_code_does_not_run(tmp_path):
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'payload': _RunsCode(marker)}, path)
+    with mmengine_checkpoint_globals(), pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)
+    assert not marker.exists()
+
+
+class _GetattrGadget:
+    def __reduce__(self):
+        return getattr, (HistoryBuffer, '__init__')
+
+
+def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
+    path = tmp_path / 'gadget.pth'
+    torch.save({'x': _GetattrGadget()}, path)
+    with mmengine_checkpoint_globals(), pytest.raises(pickle.UnpicklingError, match='refusing getattr'):
+        torch.load(path, weights_only=True)
