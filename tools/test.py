@@ -4,11 +4,8 @@
                          [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
-import json
 import os
-import os.path as osp
 import sys
-import tempfile
 
 from mmengine.config import DictAction
 from mmengine.runner import Runner
@@ -16,6 +13,7 @@ from mmengine.runner import Runner
 from micronet_dense.datasets.prepare import DatasetNotFoundError, ensure_dataset
 from micronet_dense.engine import mmengine_checkpoint_globals
 from micronet_dense.utils import register_all_modules
+from micronet_dense.utils.atomic_io import write_json_atomic
 from micronet_dense.utils.run_config import load_run_config
 
 
@@ -33,15 +31,6 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def write_json_atomic(path: str, data: dict) -> None:
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    with os.fdopen(fd, 'w') as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)
-
-
 def main() -> None:
     args = parse_args()
     cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
@@ -55,7 +44,7 @@ def main() -> None:
     with mmengine_checkpoint_globals():
         metrics = Runner.from_cfg(cfg).test()
     if args.out:
-        write_json_atomic(args.out, {k: float(v) for k, v in metrics.items()})
+        write_json_atomic(args.out, {k: float(v) for k, v in metrics.items()}, indent=2)
 
 
 if __name__ == '__main__':

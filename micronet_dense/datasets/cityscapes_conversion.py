@@ -4,42 +4,20 @@ Label maps are drawn by cityscapesscripts' ``json2labelImg(json, png, 'trainIds'
 reference rasteriser of the benchmark (mmseg's converter does the same). cityscapesscripts
 is imported only when converting, so the package runtime does not need it.
 """
-import contextlib
 import json
 import multiprocessing
 import os
 import os.path as osp
-import uuid
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, List, Optional
 
 from tqdm import tqdm
 
 from micronet_dense.datasets.cityscapes_labels import resolve_label
+from micronet_dense.utils.atomic_io import atomic_output_path
 
 POLYGONS_SUFFIX = '_gtFine_polygons.json'
 TRAIN_IDS_SUFFIX = '_gtFine_labelTrainIds.png'
 SPLITS = ('train', 'val', 'test')
-
-
-@contextlib.contextmanager
-def atomic_output_path(path: str) -> Iterator[str]:
-    """Yield a temporary path next to ``path``; rename it onto ``path`` once written.
-
-    The caller creates the temporary file; its name keeps the extension of ``path``
-    because image writers pick the format from it. On error it is removed and ``path``
-    is untouched, so readers never see a truncated file.
-    """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    # A fresh unique name rather than mkstemp, whose 0600 mode would stay on the result.
-    tmp_path = osp.join(folder, f'.{osp.basename(path)}.{uuid.uuid4().hex}'
-                                f'{osp.splitext(path)[1]}')
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    finally:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
 
 
 def find_polygon_files(gt_dir: str) -> List[str]:

@@ -7,11 +7,11 @@ The full output loads into configs/imagenet/micronet_m*_imagenet.py (``init_mode
 """
 import argparse
 import os
-import tempfile
 
 import torch
 
 from micronet_dense.models.official_checkpoint import convert_official_state_dict
+from micronet_dense.utils.atomic_io import atomic_output_path
 
 
 def main() -> None:
@@ -28,16 +28,8 @@ def main() -> None:
     arch, state_dict = convert_official_state_dict(checkpoint, backbone_only=args.backbone_only)
     out = dict(state_dict=state_dict, meta=dict(arch=arch, source=os.path.basename(args.src),
                                                 backbone_only=args.backbone_only))
-    out_dir = os.path.dirname(os.path.abspath(args.dst))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, suffix='.tmp')
-    os.close(fd)
-    try:
-        torch.save(out, tmp)
-        os.replace(tmp, args.dst)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_output_path(args.dst) as tmp_path:
+        torch.save(out, tmp_path)
     print(f'converted MicroNet-{arch} ({len(state_dict)} tensors) -> {args.dst}')
 
 

@@ -29,7 +29,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from micronet_dense.datasets.cityscapes_conversion import POLYGONS_SUFFIX, atomic_output_path
+from micronet_dense.datasets.cityscapes_conversion import POLYGONS_SUFFIX
+from micronet_dense.utils.atomic_io import atomic_output_path
 from micronet_dense.datasets.cityscapes_labels import (NAME_TO_LABEL, TRAIN_CLASSES,
                                                        label_ids_to_train_ids, resolve_label)
 
@@ -258,7 +259,7 @@ class _SceneBuilder:
     # ----- scene ----------------------------------------------------------------------
     def build(self) -> List[_Object]:
         rng, cam = self.rng, self.cam
-        w, h = cam.width, cam.height
+        w = cam.width
         self.curbs = (-rng.uniform(2.5, 7.5), rng.uniform(2.5, 6.5))
         self.add_background(self.make('sky', [(0, 0), (w - 1, 0), (w - 1, cam.horizon + 2),
                                               (0, cam.horizon + 2)]))

@@ -24,6 +24,8 @@ import numpy as np
 from pycocotools import mask as mask_utils
 from tqdm import tqdm
 
+from micronet_dense.utils.atomic_io import write_bytes_atomic
+
 COCO_PERSON_KEYPOINTS = (
     'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder',
     'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
@@ -461,19 +463,6 @@ def detection_path(out_dir: str, split: str) -> str:
                     f'COCO_{split}2017_detections_AP_H_56_person.json')
 
 
-def _write_atomic(path: str, data: bytes) -> None:
-    """Write via a temp file in the same folder + os.replace, so no reader sees a partial file."""
-    tmp_path = osp.join(osp.dirname(path), f'.{osp.basename(path)}.{os.getpid()}.tmp')
-    try:
-        with open(tmp_path, 'wb') as f:
-            f.write(data)
-        os.replace(tmp_path, path)
-    except BaseException:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
-
-
 def _json_bytes(obj) -> bytes:
     return json.dumps(obj, separators=(',', ':')).encode('utf-8')
 
@@ -546,7 +535,7 @@ def make_coco_sample(out_dir: str, num_train_images: int = 160, num_val_images: 
                 ok, jpeg = cv2.imencode('.jpg', image, [cv2.IMWRITE_JPEG_QUALITY, 92])
                 if not ok:
                     raise RuntimeError(f'OpenCV failed to encode {file_name}')
-                _write_atomic(osp.join(out_dir, f'{split}2017', file_name), jpeg.tobytes())
+                write_bytes_atomic(osp.join(out_dir, f'{split}2017', file_name), jpeg.tobytes())
                 images.append(dict(license=1, file_name=file_name, coco_url='',
                                    height=size[1], width=size[0], date_captured='',
                                    flickr_url='', id=next_image_id))
@@ -568,9 +557,9 @@ def make_coco_sample(out_dir: str, num_train_images: int = 160, num_val_images: 
                                  persons=sum(1 for a in annotations if not a['iscrowd']),
                                  crowd_regions=sum(1 for a in annotations if a['iscrowd']))
     for split in SPLITS:
-        _write_atomic(detection_path(out_dir, split), _json_bytes(detections[split]))
+        write_bytes_atomic(detection_path(out_dir, split), _json_bytes(detections[split]))
     for split in SPLITS:
-        _write_atomic(annotation_path(out_dir, split), _json_bytes(datasets[split]))
+        write_bytes_atomic(annotation_path(out_dir, split), _json_bytes(datasets[split]))
     return counts
 
 

@@ -2,7 +2,6 @@
 import contextlib
 import io
 import json
-import os
 import os.path as osp
 import tempfile
 from collections import OrderedDict, defaultdict
@@ -17,6 +16,7 @@ from pycocotools.cocoeval import COCOeval
 
 from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS, oks_nms
 from micronet_dense.registry import METRICS
+from micronet_dense.utils.atomic_io import write_json_atomic
 
 #: Names of ``COCOeval.stats`` for ``iouType='keypoints'``, in order.
 STAT_NAMES = ('AP', 'AP50', 'AP75', 'APM', 'APL', 'AR', 'AR50', 'AR75', 'ARM', 'ARL')
@@ -88,21 +88,6 @@ def _scalar(value: Any, field: str) -> float:
         raise ValueError(f"data sample field '{field}' must be a scalar or 1-element array, "
                          f'got {array.size} elements')
     return float(array[0])
-
-
-def _dump_json_atomic(obj: Any, path: str) -> None:
-    """Write JSON through a temp file in the same folder so readers never see a partial file."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix=osp.basename(path), suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            json.dump(obj, f)
-        os.replace(tmp_path, path)
-    except BaseException:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
 
 
 @METRICS.register_module()
@@ -291,7 +276,7 @@ class CocoKeypointMetric(BaseMetric):
         return coco_results
 
     def _evaluate(self, coco_results: List[dict], outfile: str) -> Dict[str, float]:
-        _dump_json_atomic(coco_results, outfile)
+        write_json_atomic(outfile, coco_results)
         # pycocotools reports progress on stdout; only the summary goes to the log.
         with contextlib.redirect_stdout(io.StringIO()):
             coco_dt = self.coco_gt.loadRes(outfile)

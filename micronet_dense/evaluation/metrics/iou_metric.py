@@ -8,7 +8,7 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
-from micronet_dense.datasets.cityscapes_conversion import atomic_output_path
+from micronet_dense.utils.atomic_io import atomic_output_path
 from micronet_dense.datasets.cityscapes_labels import TRAIN_CLASSES, train_ids_to_label_ids
 from micronet_dense.evaluation.functional.iou import (SegAreas, intersect_and_union,
                                                       segmentation_scores, sum_areas)
