@@ -27,7 +27,7 @@ val_pipeline = [
     dict(type='PackPoseInputs'),
 ]
 train_dataloader = dict(
-    batch_size=32, num_workers=1, persistent_workers=True, pin_memory=False,
+    batch_size=16, num_workers=1, persistent_workers=True, pin_memory=False,
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64, num_workers=1, persistent_workers=True, pin_memory=False,
@@ -38,13 +38,13 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/person_keypoints_val2017.json')
 test_evaluator = val_evaluator
-max_epochs = 30
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=3e-3))
+max_epochs = 70
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=50),
     dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5, by_epoch=True, begin=0,
          end=max_epochs),
 ]
-train_cfg = dict(max_epochs=max_epochs, val_interval=5)
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=5, max_keep_ckpts=1))
+train_cfg = dict(max_epochs=max_epochs, val_interval=10)
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=10, max_keep_ckpts=1))
 log_processor = dict(window_size=10)
