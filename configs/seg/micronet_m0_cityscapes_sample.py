@@ -24,13 +24,13 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 input_shape = (256, 512)
-max_epochs = 40
+max_epochs = 240
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=2e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=30),
     dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5, by_epoch=True, begin=0,
          end=max_epochs),
 ]
-train_cfg = dict(max_epochs=max_epochs, val_interval=10)
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=10, max_keep_ckpts=1))
+train_cfg = dict(max_epochs=max_epochs, val_interval=40)
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=40, max_keep_ckpts=1))
 log_processor = dict(window_size=10)
