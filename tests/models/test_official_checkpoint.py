@@ -83,3 +83,17 @@ def test_backbone_only_conversion_loads_into_micronet():
 def test_unknown_checkpoint_is_rejected():
     with pytest.raises(ValueError, match='matches none'):
         convert_official_state_dict({'state_dict': {'features.0.stem.0.conv.2.weight': torch.zeros(5)}})
+
+
+def test_backbone_init_cfg_loads_converted_weights(tmp_path):
+    ref = reference('m1')
+    src, dst = tmp_path / 'micronet-m1.pth', tmp_path / 'm1_backbone.pth'
+    torch.save({'state_dict': {'module.' + k: v for k, v in ref.state_dict().items()}}, src)
+    subprocess.run([sys.executable, 'tools/model_converters/micronet_official_to_dense.py', str(src),
+                    str(dst), '--backbone-only'], cwd=REPO, check=True, capture_output=True)
+    backbone = MicroNet('m1', init_cfg=dict(type='Pretrained', checkpoint=str(dst)))
+    backbone.init_weights()
+    backbone.eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(backbone(x)[0], ref.features(x), rtol=1e-5, atol=1e-5)
