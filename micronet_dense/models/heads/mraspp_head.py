@@ -18,7 +18,9 @@ class MRASPPHead(BaseModule):
 
     high (stride 16) → MF-pointwise → BN → ReLU, gated by sigmoid(1×1 conv(GAP(high))) (the
     attention branch, kept as a plain conv: it runs on a 1×1 map), bilinear ×2 to the low (stride 8)
-    feature, then class logits = classifier(low) + classifier(x).
+    feature, then class logits = classifier(low) + classifier(x). The two classifiers stay plain
+    1×1 convs: their 19 outputs leave no room for a group-conv bottleneck, and together they cost
+    ~0.17G of the ~0.5G head at 1024×2048.
 
     Args:
         in_channels: (low, high) channels, i.e. backbone stages 2 and 4 at strides 8 and 16.
