@@ -12,6 +12,7 @@ from typing import Callable, List, Optional, Sequence, Union
 
 from mmengine.dataset import BaseDataset
 
+from micronet_dense.datasets.cityscapes_labels import TRAIN_CLASSES, TRAIN_PALETTE
 from micronet_dense.registry import DATASETS
 
 # Error messages name at most this many offending paths; the count says the rest.
@@ -58,14 +59,7 @@ class CityscapesDataset(BaseDataset):
         ValueError: When ``data_prefix`` lacks a folder or the split list has no entry.
     """
 
-    METAINFO = dict(
-        classes=('road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light',
-                 'traffic sign', 'vegetation', 'terrain', 'sky', 'person', 'rider', 'car',
-                 'truck', 'bus', 'train', 'motorcycle', 'bicycle'),
-        palette=[(128, 64, 128), (244, 35, 232), (70, 70, 70), (102, 102, 156), (190, 153, 153),
-                 (153, 153, 153), (250, 170, 30), (220, 220, 0), (107, 142, 35), (152, 251, 152),
-                 (70, 130, 180), (220, 20, 60), (255, 0, 0), (0, 0, 142), (0, 0, 70),
-                 (0, 60, 100), (0, 80, 100), (0, 0, 230), (119, 11, 32)])
+    METAINFO = dict(classes=TRAIN_CLASSES, palette=list(TRAIN_PALETTE))
 
     def __init__(self,
                  data_root: str = '',
