@@ -1,17 +1,40 @@
-"""Loading a config for a tools/ run: overrides, launcher and work dir, as mmengine tools do."""
+"""Shared set-up of the tools/ runs: common arguments, config loading, registration, data check."""
+import argparse
+import os
 import os.path as osp
-from typing import Optional
+from typing import Sequence
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
+
+from .setup_env import register_all_modules
 
 
-def load_run_config(config: str, cfg_options: Optional[dict] = None, launcher: str = 'none',
-                    work_dir: Optional[str] = None) -> Config:
-    """``config`` with ``cfg_options`` merged; work dir defaults to ``work_dirs/<config name>``."""
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    cfg.launcher = launcher
-    cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(config))[0])
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--work-dir``, ``--cfg-options``, ``--launcher`` and torchrun's ``--local-rank``."""
+    parser.add_argument('--work-dir', help='where logs and checkpoints go '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, e.g. train_cfg.max_epochs=5')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
+    """``args.config`` with ``--cfg-options`` merged, launcher and work dir set (default
+    ``work_dirs/<config name>``), modules registered and the data of ``loaders`` in place.
+
+    Raises:
+        DatasetNotFoundError: a dataset of ``loaders`` is missing (the message says where it goes).
+    """
+    from micronet_dense.datasets.prepare import ensure_dataset
+
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    register_all_modules()
+    ensure_dataset(cfg, loaders=loaders)
     return cfg
