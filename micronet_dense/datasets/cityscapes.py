@@ -12,6 +12,7 @@ from typing import Callable, List, Optional, Sequence, Union
 
 from mmengine.dataset import BaseDataset
 
+from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
 from micronet_dense.datasets.cityscapes_labels import TRAIN_CLASSES, TRAIN_PALETTE
 from micronet_dense.registry import DATASETS
 
@@ -29,7 +30,7 @@ def _name_paths(paths: Sequence[str]) -> str:
 
 
 @DATASETS.register_module()
-class CityscapesDataset(BaseDataset):
+class CityscapesDataset(SeededAugmentationMixin, BaseDataset):
     """Cityscapes images paired with their ``*_gtFine_labelTrainIds.png`` label maps.
 
     Samples are found either by listing ``data_prefix['img_path']`` recursively (sorted,

@@ -9,6 +9,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
+from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
 from micronet_dense.registry import DATASETS
 
 COCO_KEYPOINT_NAMES = (
@@ -62,7 +63,7 @@ def _check_length(values, length: int, path: str, where: str) -> None:
 
 
 @DATASETS.register_module()
-class CocoKeypointDataset(BaseDataset):
+class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
     """COCO person keypoints, one ``data_info`` per person instance.
 
     Ground-truth-box mode (``bbox_file=None``) keeps the annotated persons of

@@ -5,13 +5,14 @@ from typing import List
 
 from mmengine.dataset import BaseDataset
 
+from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
 from micronet_dense.registry import DATASETS
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
 
 @DATASETS.register_module()
-class ImageFolderDataset(BaseDataset):
+class ImageFolderDataset(SeededAugmentationMixin, BaseDataset):
     """Classes are the sorted sub-folder names of ``data_root/data_prefix['img_path']``.
 
     data_info: ``img_path`` (str), ``gt_label`` (int).

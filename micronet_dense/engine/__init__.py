@@ -1,4 +1,7 @@
-"""Runner-side helpers."""
+"""Runner-side helpers: safe checkpoint loading, crash-safe checkpoints, the finite-loss guard."""
+from .checkpoint_hook import AtomicCheckpointHook
+from .finite_loss_hook import FiniteLossHook
 from .safe_loading import mmengine_checkpoint_allowlist, mmengine_checkpoint_globals
 
-__all__ = ['mmengine_checkpoint_allowlist', 'mmengine_checkpoint_globals']
+__all__ = ['AtomicCheckpointHook', 'FiniteLossHook', 'mmengine_checkpoint_allowlist',
+           'mmengine_checkpoint_globals']

@@ -1,0 +1,42 @@
+"""Configs of short runs on sample sets generated in a test's tmp_path (shared by the tests that
+train)."""
+from mmengine.config import Config
+
+from micronet_dense.datasets.prepare import ensure_dataset
+
+POSE_SAMPLE = 'configs/pose/micronet_m0_coco_sample.py'
+SEG_SAMPLE = 'configs/seg/micronet_m0_cityscapes_sample.py'
+# Pose runs of seconds: 12 training instances in batches of 4 (3 iterations an epoch),
+# 8 detections to evaluate, a checkpoint every epoch.
+TINY_POSE = {'sample_data.num_train_images': 6, 'sample_data.num_val_images': 3,
+             'train_dataloader.batch_size': 4, 'default_hooks.checkpoint.interval': 1}
+
+
+def _pose_paths(root: str) -> dict:
+    ann_file = root + 'annotations/person_keypoints_val2017.json'
+    return {'val_dataloader.dataset.bbox_file':
+            root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
+            'val_evaluator.ann_file': ann_file, 'test_evaluator.ann_file': ann_file}
+
+
+def sample_config(path: str, tmp_path, epochs: int, **overrides) -> Config:
+    """``path`` (a ``*_sample.py`` config) with its sample set generated under ``tmp_path``,
+    ``epochs`` epochs validated and checkpointed once at the end, no dataloader workers;
+    ``overrides`` are further ``--cfg-options``-style entries."""
+    cfg = Config.fromfile(path)
+    root = str(tmp_path / cfg.sample_data.type) + '/'
+    cfg.work_dir = str(tmp_path / 'work')
+    options = {'sample_data.root': root, 'train_cfg.max_epochs': epochs,
+               'train_cfg.val_interval': epochs, 'param_scheduler.1.T_max': epochs,
+               'param_scheduler.1.end': epochs, 'default_hooks.checkpoint.interval': epochs,
+               'default_hooks.logger.interval': 100}
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        options[f'{loader}.dataset.data_root'] = root
+        options[f'{loader}.num_workers'] = 0
+        options[f'{loader}.persistent_workers'] = False
+    if cfg.sample_data.type == 'coco_keypoints':
+        options.update(_pose_paths(root))
+    options.update(overrides)
+    cfg.merge_from_dict(options)
+    ensure_dataset(cfg)
+    return cfg
