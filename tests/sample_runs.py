@@ -10,12 +10,15 @@ SEG_SAMPLE = 'configs/seg/micronet_m0_cityscapes_sample.py'
 # 8 detections to evaluate, a checkpoint every epoch.
 TINY_POSE = {'sample_data.num_train_images': 6, 'sample_data.num_val_images': 3,
              'train_dataloader.batch_size': 4, 'default_hooks.checkpoint.interval': 1}
+# Segmentation runs of seconds: 3 training images one at a time, 3 to evaluate.
+TINY_SEG = {'sample_data.num_train': 3, 'sample_data.num_val': 3, 'train_dataloader.batch_size': 1,
+            'val_dataloader.batch_size': 1, 'default_hooks.checkpoint.interval': 1}
 
 
 def _pose_paths(root: str) -> dict:
     ann_file = root + 'annotations/person_keypoints_val2017.json'
-    return {'val_dataloader.dataset.bbox_file':
-            root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json',
+    bbox_file = root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json'
+    return {'val_dataloader.dataset.bbox_file': bbox_file, 'test_dataloader.dataset.bbox_file': bbox_file,
             'val_evaluator.ann_file': ann_file, 'test_evaluator.ann_file': ann_file}
 
 

@@ -1,7 +1,7 @@
 """Train a model from a config.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--cfg-options k=v ...]
-                                 [--launcher none|pytorch|slurm|mpi]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
+                                 [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
 import sys
@@ -19,6 +19,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--resume', nargs='?', const='auto',
                         help='resume from CKPT, or from the latest checkpoint of the work dir')
     parser.add_argument('--amp', action='store_true', help='mixed precision (GPU)')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the learning rate by (GPUs x batch per GPU) / '
+                        'auto_scale_lr.base_batch_size of the config (linear scaling rule)')
     add_run_arguments(parser)
     return parser.parse_args()
 
@@ -32,13 +35,20 @@ def main() -> None:
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+            sys.exit(f'error: {args.config} has no auto_scale_lr.base_batch_size to scale from')
+        cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
     # Checkpoints (resume, load_from) load with weights_only=True and mmengine's allow-list.
     with mmengine_checkpoint_globals():
-        Runner.from_cfg(cfg).train()
+        try:
+            Runner.from_cfg(cfg).train()
+        except FloatingPointError as exc:  # the finite-loss guard: its message says where
+            sys.exit(f'error: {exc}')
 
 
 if __name__ == '__main__':

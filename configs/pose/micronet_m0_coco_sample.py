@@ -39,6 +39,8 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/person_keypoints_val2017.json')
 test_evaluator = val_evaluator
 max_epochs = 70
+# The learning rate is set for this batch on one process (--auto-scale-lr scales from it).
+auto_scale_lr = dict(base_batch_size=16)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=50),

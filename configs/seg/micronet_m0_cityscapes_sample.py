@@ -25,6 +25,8 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 input_shape = (256, 512)
 max_epochs = 240
+# The learning rate is set for this batch on one process (--auto-scale-lr scales from it).
+auto_scale_lr = dict(base_batch_size=8)
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=2e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=30),

@@ -4,6 +4,7 @@ import os
 import os.path as osp
 from typing import Sequence
 
+import torch
 from mmengine.config import Config, DictAction
 
 from .setup_env import register_all_modules
@@ -22,6 +23,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
     """``args.config`` with ``--cfg-options`` merged, launcher and work dir set (default
     ``work_dirs/<config name>``), modules registered and the data of ``loaders`` in place.
+    A torchrun launch (``--launcher pytorch``) on a machine without CUDA starts its process
+    group over gloo here and wraps the model in DDP without a device: nccl needs CUDA, and
+    mmengine's launcher and its default DDP wrapper bind each process to a GPU.
 
     Raises:
         DatasetNotFoundError: a dataset of ``loaders`` is missing (the message says where it goes).
@@ -33,6 +37,14 @@ def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
+    if args.launcher == 'pytorch' and not torch.cuda.is_available():
+        # The runner then finds the process group started and uses it as it is.
+        cfg.merge_from_dict({'env_cfg.dist_cfg.backend': 'gloo'})
+        if not torch.distributed.is_initialized():
+            torch.distributed.init_process_group(backend='gloo')
+        if cfg.get('model_wrapper_cfg') is None:
+            cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None,
+                                         broadcast_buffers=False)
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
     register_all_modules()

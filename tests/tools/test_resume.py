@@ -1,0 +1,82 @@
+"""`tools/train.py --resume` after a SIGKILL mid-epoch ends where an uninterrupted run ends:
+the same weights, the same loss at every iteration, the same metrics (deterministic mode)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.hooks import Hook
+
+from micronet_dense.engine import mmengine_checkpoint_globals
+from micronet_dense.registry import HOOKS
+from tests.sample_runs import POSE_SAMPLE, SEG_SAMPLE, TINY_POSE, TINY_SEG, sample_config
+
+REPO = Path(__file__).parents[2]
+KILL_AT = 4  # overall iteration (0-based): the second one of epoch 2
+
+
+@HOOKS.register_module(force=True)
+class SigkillAtIteration(Hook):
+    """Test-only: the training process kills itself, as the OOM killer or a pre-emption would."""
+
+    def __init__(self, iteration: int):
+        self.iteration = iteration
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if runner.iter == self.iteration:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _train(config: Path, work_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
+    return subprocess.run([sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir),
+                           *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+
+
+def _final_state(work_dir: Path, epochs: int):
+    """Weights and per-iteration losses of the last checkpoint, and the logged val metrics."""
+    with mmengine_checkpoint_globals():
+        ckpt = torch.load(work_dir / f'epoch_{epochs}.pth', weights_only=True)
+    losses = ckpt['message_hub']['log_scalars']['train/loss'].data[0]
+    logged = [json.loads(line) for path in sorted(work_dir.glob('*/vis_data/scalars.json'))
+              for line in path.read_text().splitlines()]
+    metrics = [{k: v for k, v in entry.items() if k not in ('time', 'data_time')}
+               for entry in logged if 'lr' not in entry]  # the val entries
+    return ckpt['state_dict'], losses, metrics
+
+
+@pytest.mark.parametrize('config,tiny', [(POSE_SAMPLE, TINY_POSE), (SEG_SAMPLE, TINY_SEG)],
+                         ids=['pose', 'seg'])
+def test_resume_after_sigkill_matches_an_uninterrupted_run(config, tiny, tmp_path):
+    epochs = 3
+    # One persistent dataloader worker: the case in which worker RNG streams would differ.
+    cfg = sample_config(config, tmp_path, epochs, **tiny, **{
+        'randomness.deterministic': True, 'train_dataloader.num_workers': 1,
+        'train_dataloader.persistent_workers': True, 'default_hooks.logger.interval': 1})
+    cfg.dump(tmp_path / 'run.py')
+    cfg.custom_imports = dict(imports=['tests.tools.test_resume'], allow_failed_imports=False)
+    cfg.custom_hooks = [*cfg.custom_hooks, dict(type='SigkillAtIteration', iteration=KILL_AT)]
+    cfg.dump(tmp_path / 'killed.py')
+
+    whole = _train(tmp_path / 'run.py', tmp_path / 'whole')
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    killed = _train(tmp_path / 'killed.py', tmp_path / 'resumed')
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    assert (tmp_path / 'resumed/epoch_1.pth').exists()
+    assert not (tmp_path / 'resumed/epoch_2.pth').exists()
+    resumed = _train(tmp_path / 'run.py', tmp_path / 'resumed', '--resume')
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert 'resumed epoch: 1' in resumed.stdout + resumed.stderr
+
+    weights, losses, metrics = _final_state(tmp_path / 'whole', epochs)
+    weights_r, losses_r, metrics_r = _final_state(tmp_path / 'resumed', epochs)
+    assert weights.keys() == weights_r.keys()
+    for name in weights:
+        torch.testing.assert_close(weights_r[name], weights[name], rtol=0, atol=1e-6, msg=name)
+    assert len(losses_r) == len(losses)
+    torch.testing.assert_close(torch.as_tensor(losses_r), torch.as_tensor(losses), rtol=0, atol=1e-7)
+    assert len(metrics) == 1 and metrics_r == metrics
