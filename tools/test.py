@@ -9,7 +9,7 @@ import sys
 from mmengine.runner import Runner
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError
-from micronet_dense.engine import mmengine_checkpoint_globals
+from micronet_dense.engine import UnsafeCheckpointError, mmengine_checkpoint_globals
 from micronet_dense.utils.atomic_io import write_json_atomic
 from micronet_dense.utils.run_config import add_run_arguments, load_run_config
 
@@ -32,7 +32,10 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     # The checkpoint loads with weights_only=True and mmengine's allow-list.
     with mmengine_checkpoint_globals():
-        metrics = Runner.from_cfg(cfg).test()
+        try:
+            metrics = Runner.from_cfg(cfg).test()
+        except UnsafeCheckpointError as exc:
+            sys.exit(f'error: {exc}')
     if args.out:
         write_json_atomic(args.out, {k: float(v) for k, v in metrics.items()}, indent=2)
 

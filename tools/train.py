@@ -9,7 +9,7 @@ import sys
 from mmengine.runner import Runner
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError
-from micronet_dense.engine import mmengine_checkpoint_globals
+from micronet_dense.engine import UnsafeCheckpointError, mmengine_checkpoint_globals
 from micronet_dense.utils.run_config import add_run_arguments, load_run_config
 
 
@@ -47,7 +47,7 @@ def main() -> None:
     with mmengine_checkpoint_globals():
         try:
             Runner.from_cfg(cfg).train()
-        except FloatingPointError as exc:  # the finite-loss guard: its message says where
+        except (FloatingPointError, UnsafeCheckpointError) as exc:  # their messages say where
             sys.exit(f'error: {exc}')
 
 

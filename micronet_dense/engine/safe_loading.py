@@ -6,7 +6,9 @@ its statistic functions, pickled as ``getattr(HistoryBuffer, 'min')``. Exactly t
 allow-listed here, and the pickle's ``getattr`` is served by a resolver that returns only those four
 functions. Anything else (a crafted ``__reduce__``, another global, another attribute) is refused by
 torch before any code runs. Nothing is switched off globally: the allow-list holds only inside
-:func:`mmengine_checkpoint_globals`.
+:func:`mmengine_checkpoint_globals`, which also makes mmengine's local checkpoint loader report a
+refused file as :class:`UnsafeCheckpointError` naming it (torch's own message names no file and
+suggests ``weights_only=False``).
 """
 import contextlib
 import pickle
@@ -15,6 +17,7 @@ from typing import Iterator
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
 
 _HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 
@@ -53,8 +56,28 @@ def mmengine_checkpoint_allowlist() -> list:
     ]
 
 
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint whose pickle needs a global outside the allow-list; nothing of it was run."""
+
+
+def _load_from_local_naming_refusals(filename: str, map_location=None):
+    try:
+        return load_from_local(filename, map_location)
+    except pickle.UnpicklingError as exc:
+        reason = [line for line in str(exc).splitlines() if 'GLOBAL' in line or 'refusing' in line]
+        raise UnsafeCheckpointError(
+            f'{filename}: refused to load: {" ".join(reason) or exc} An mmengine checkpoint holds '
+            'only tensors, containers, numpy arrays and message-hub buffers; this one would run '
+            'other code when unpickled, and nothing of it was run.') from None
+
+
 @contextlib.contextmanager
 def mmengine_checkpoint_globals() -> Iterator[None]:
-    """Within this context ``torch.load(..., weights_only=True)`` accepts mmengine checkpoints."""
-    with torch.serialization.safe_globals(mmengine_checkpoint_allowlist()):
-        yield
+    """Within this context ``torch.load(..., weights_only=True)`` accepts mmengine checkpoints,
+    and mmengine's loads of local files raise :class:`UnsafeCheckpointError` for any other."""
+    CheckpointLoader.register_scheme('', _load_from_local_naming_refusals, force=True)
+    try:
+        with torch.serialization.safe_globals(mmengine_checkpoint_allowlist()):
+            yield
+    finally:
+        CheckpointLoader.register_scheme('', load_from_local, force=True)

@@ -33,7 +33,7 @@ def test_runner_checkpoint_needs_and_passes_the_allow_list(tmp_path):
     np.testing.assert_allclose(buffer.data[0], [0.5, 0.25, 0.5 / 3])
 
 
-class _RunsCode:
+class RunsCodeWhenUnpickled:
     def __init__(self, marker):
         self.marker = marker
 
@@ -44,7 +44,7 @@ class _RunsCode:
 def test_crafted_checkpoint_is_refused_and_code_does_not_run(tmp_path):
     marker = tmp_path / 'pwned'
     path = tmp_path / 'evil.pth'
-    torch.save({'state_dict': {}, 'payload': _RunsCode(marker)}, path)
+    torch.save({'state_dict': {}, 'payload': RunsCodeWhenUnpickled(marker)}, path)
     with mmengine_checkpoint_globals(), pytest.raises(pickle.UnpicklingError):
         torch.load(path, weights_only=True)
     assert not marker.exists()
@@ -60,3 +60,16 @@ def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
     torch.save({'x': _GetattrGadget()}, path)
     with mmengine_checkpoint_globals(), pytest.raises(pickle.UnpicklingError, match='refusing getattr'):
         torch.load(path, weights_only=True)
+
+
+def test_mmengine_loads_name_the_refused_file_and_the_loader_is_restored(tmp_path):
+    from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint, load_from_local
+
+    from micronet_dense.engine import UnsafeCheckpointError
+    marker, path = tmp_path / 'pwned', tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'payload': RunsCodeWhenUnpickled(marker)}, path)
+    with mmengine_checkpoint_globals(), pytest.raises(UnsafeCheckpointError) as refused:
+        _load_checkpoint(str(path))  # the runner's route for resume, load_from and init_cfg
+    assert str(path) in str(refused.value) and 'posix.system' in str(refused.value)
+    assert not marker.exists()
+    assert CheckpointLoader._get_checkpoint_loader(str(path)) is load_from_local

@@ -13,6 +13,7 @@ from mmengine.hooks import Hook
 
 from micronet_dense.engine import mmengine_checkpoint_globals
 from micronet_dense.registry import HOOKS
+from tests.engine.test_safe_loading import RunsCodeWhenUnpickled
 from tests.sample_runs import POSE_SAMPLE, SEG_SAMPLE, TINY_POSE, TINY_SEG, sample_config
 
 REPO = Path(__file__).parents[2]
@@ -80,3 +81,16 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(config, tiny, tmp_pat
     assert len(losses_r) == len(losses)
     torch.testing.assert_close(torch.as_tensor(losses_r), torch.as_tensor(losses), rtol=0, atol=1e-7)
     assert len(metrics) == 1 and metrics_r == metrics
+
+
+def test_resume_refuses_a_checkpoint_that_would_run_code(tmp_path):
+    cfg = sample_config(POSE_SAMPLE, tmp_path, 1, **TINY_POSE)
+    cfg.dump(tmp_path / 'run.py')
+    work, marker = tmp_path / 'work', tmp_path / 'pwned'
+    work.mkdir()
+    torch.save({'meta': {}, 'state_dict': {}, 'payload': RunsCodeWhenUnpickled(marker)}, work / 'epoch_1.pth')
+    (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
+    run = _train(tmp_path / 'run.py', work, '--resume')
+    assert run.returncode == 1
+    assert f'error: {work / "epoch_1.pth"}: refused to load' in run.stderr
+    assert not marker.exists()
