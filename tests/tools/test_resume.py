@@ -32,10 +32,21 @@ class SigkillAtIteration(Hook):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _train(config: Path, work_dir: Path, *args: str) -> subprocess.CompletedProcess:
+def _start(config: Path, work_dir: Path, *args: str) -> subprocess.Popen:
+    """``tools/train.py`` in a process of its own, its output in ``<work_dir>.log``."""
     env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir),
-                           *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    # A file, not a pipe: a killed run's orphaned dataloader worker would hold a pipe open.
+    with open(f'{work_dir}.log', 'w') as log:
+        return subprocess.Popen([sys.executable, 'tools/train.py', str(config), '--work-dir',
+                                 str(work_dir), *args], cwd=REPO, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+
+
+def _finish(run: subprocess.Popen, work_dir: Path, returncode: int = 0) -> str:
+    run.wait(timeout=300)
+    log = Path(f'{work_dir}.log').read_text()
+    assert run.returncode == returncode, log[-3000:]
+    return log
 
 
 def _final_state(work_dir: Path, epochs: int):
@@ -63,15 +74,14 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(config, tiny, tmp_pat
     cfg.custom_hooks = [*cfg.custom_hooks, dict(type='SigkillAtIteration', iteration=KILL_AT)]
     cfg.dump(tmp_path / 'killed.py')
 
-    whole = _train(tmp_path / 'run.py', tmp_path / 'whole')
-    assert whole.returncode == 0, whole.stderr[-3000:]
-    killed = _train(tmp_path / 'killed.py', tmp_path / 'resumed')
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    whole = _start(tmp_path / 'run.py', tmp_path / 'whole')
+    killed = _start(tmp_path / 'killed.py', tmp_path / 'resumed')
+    _finish(killed, tmp_path / 'resumed', returncode=-signal.SIGKILL)
     assert (tmp_path / 'resumed/epoch_1.pth').exists()
     assert not (tmp_path / 'resumed/epoch_2.pth').exists()
-    resumed = _train(tmp_path / 'run.py', tmp_path / 'resumed', '--resume')
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert 'resumed epoch: 1' in resumed.stdout + resumed.stderr
+    resumed = _start(tmp_path / 'run.py', tmp_path / 'resumed', '--resume')
+    _finish(whole, tmp_path / 'whole')
+    assert 'resumed epoch: 1' in _finish(resumed, tmp_path / 'resumed')
 
     weights, losses, metrics = _final_state(tmp_path / 'whole', epochs)
     weights_r, losses_r, metrics_r = _final_state(tmp_path / 'resumed', epochs)
@@ -88,9 +98,9 @@ def test_resume_refuses_a_checkpoint_that_would_run_code(tmp_path):
     cfg.dump(tmp_path / 'run.py')
     work, marker = tmp_path / 'work', tmp_path / 'pwned'
     work.mkdir()
-    torch.save({'meta': {}, 'state_dict': {}, 'payload': RunsCodeWhenUnpickled(marker)}, work / 'epoch_1.pth')
+    torch.save({'meta': {}, 'state_dict': {}, 'payload': RunsCodeWhenUnpickled(marker)},
+               work / 'epoch_1.pth')
     (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
-    run = _train(tmp_path / 'run.py', work, '--resume')
-    assert run.returncode == 1
-    assert f'error: {work / "epoch_1.pth"}: refused to load' in run.stderr
+    log = _finish(_start(tmp_path / 'run.py', work, '--resume'), work, returncode=1)
+    assert f'error: {work / "epoch_1.pth"}: refused to load' in log
     assert not marker.exists()
