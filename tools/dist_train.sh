@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Distributed training with torchrun on one node:  tools/dist_train.sh CONFIG GPUS [train.py args]
-# NNODES, NODE_RANK, MASTER_ADDR, PORT select a multi-node run.
+# NNODES, NODE_RANK, MASTER_ADDR, PORT select a multi-node run. The total batch is GPUS x the
+# config's per-GPU batch; --auto-scale-lr scales the learning rate by it over
+# auto_scale_lr.base_batch_size (linear scaling rule). Without CUDA the processes use gloo.
 CONFIG=$1
 GPUS=$2
 shift 2

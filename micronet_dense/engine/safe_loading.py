@@ -64,11 +64,14 @@ def _load_from_local_naming_refusals(filename: str, map_location=None):
     try:
         return load_from_local(filename, map_location)
     except pickle.UnpicklingError as exc:
-        reason = [line for line in str(exc).splitlines() if 'GLOBAL' in line or 'refusing' in line]
+        reason = ' '.join(line for line in str(exc).splitlines()
+                          if 'GLOBAL' in line or 'refusing' in line)
+        if not reason:  # not a refusal: a damaged file
+            raise pickle.UnpicklingError(f'{filename}: {exc}') from exc
         raise UnsafeCheckpointError(
-            f'{filename}: refused to load: {" ".join(reason) or exc} An mmengine checkpoint holds '
-            'only tensors, containers, numpy arrays and message-hub buffers; this one would run '
-            'other code when unpickled, and nothing of it was run.') from None
+            f'{filename}: refused to load: {reason} An mmengine checkpoint holds only tensors, '
+            'containers, numpy arrays and message-hub buffers; this one would run other code when '
+            'unpickled, and nothing of it was run.') from None
 
 
 @contextlib.contextmanager
