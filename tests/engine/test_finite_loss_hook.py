@@ -1,12 +1,14 @@
 """A NaN loss stops training with a message naming where, and the last checkpoint stays good."""
 import math
+from types import SimpleNamespace
 
 import pytest
 import torch
 from mmengine.hooks import Hook
+from mmengine.logging import MessageHub
 from mmengine.runner import Runner
 
-from micronet_dense.engine import mmengine_checkpoint_globals
+from micronet_dense.engine import FiniteLossHook, mmengine_checkpoint_globals
 from tests.sample_runs import POSE_SAMPLE, TINY_POSE, sample_config
 
 
@@ -45,3 +47,13 @@ def test_nan_loss_stops_training_and_keeps_the_last_checkpoint(tmp_path):
     for name, saved in ckpt['state_dict'].items():
         assert torch.isfinite(saved.float()).all(), name
         assert torch.equal(saved, poison.after_epoch_1[name]), name
+
+
+@pytest.mark.parametrize('bad', [math.inf, -math.inf, math.nan])
+def test_any_non_finite_loss_term_stops_and_finite_ones_pass(bad):
+    runner = SimpleNamespace(epoch=0, iter=6, message_hub=MessageHub.get_instance('finite_loss_test'))
+    hook = FiniteLossHook()
+    hook.after_train_iter(runner, 6, outputs={'loss': torch.tensor(0.5), 'acc_pose': math.nan})
+    with pytest.raises(FloatingPointError, match=rf'epoch 1, iteration 7 .*: loss_kpt={bad}'):
+        hook.after_train_iter(runner, 6, outputs={'loss': torch.tensor(0.5),
+                                                  'loss_kpt': torch.tensor(bad)})
