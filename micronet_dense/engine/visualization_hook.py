@@ -10,7 +10,8 @@ from mmengine.structures import BaseDataElement, InstanceData
 from tqdm import tqdm
 
 from micronet_dense.datasets.transforms import LoadImage
-from micronet_dense.registry import HOOKS, VISUALIZERS
+from micronet_dense.registry import HOOKS
+from micronet_dense.visualization import DenseLocalVisualizer
 
 
 @HOOKS.register_module()
@@ -39,9 +40,10 @@ class PredictionVisualizationHook(Hook):
         self._written = 0
 
     def before_test(self, runner) -> None:
-        self._visualizer = VISUALIZERS.build(dict(
-            type='DenseLocalVisualizer', name='micronet_dense_show_dir', kpt_thr=self.kpt_thr,
-            alpha=self.alpha))
+        # Built directly, not through the global get_instance, which would hand a second test
+        # run the first run's settings and replace the runner's current visualizer.
+        self._visualizer = DenseLocalVisualizer(name='show_dir', kpt_thr=self.kpt_thr,
+                                                alpha=self.alpha)
         self._visualizer.dataset_meta = runner.test_dataloader.dataset.metainfo
         self._poses.clear()
         self._written = 0

@@ -21,3 +21,35 @@ def test_get_flops_reports_paper_numbers(arch):
     assert round(summary['madds'] / 1e6) == madds
     assert summary['convention'] == 'paper'
     assert 'backbone.stage4' in out and 'paper convention' in out
+
+
+def _summary(config, *shape):
+    out = subprocess.run([sys.executable, 'tools/analysis_tools/get_flops.py', config,
+                          *(['--shape', *map(str, shape)] if shape else [])],
+                         cwd=REPO, check=True, capture_output=True, text=True).stdout
+    return out, json.loads(out.strip().splitlines()[-1])
+
+
+def _num_parameters(config):
+    from micronet_dense.apis import init_model
+    return sum(p.numel() for p in init_model(REPO / config).parameters())
+
+
+def test_get_flops_on_a_pose_config():
+    config = 'configs/pose/micronet_m0_coco.py'
+    out, summary = _summary(config)
+    assert summary['input_shape'] == [256, 192]  # the config's input_shape
+    assert summary['params'] == _num_parameters(config)
+    assert round(summary['madds'] / 1e5) == 454  # "45.4M MAdds" in the config's header
+    assert 'head.blocks' in out and 'backbone.stage4' in out
+
+
+def test_get_flops_on_a_segmentation_config():
+    config = 'configs/seg/micronet_m0_cityscapes.py'
+    out, summary = _summary(config, 256, 512)
+    assert summary['input_shape'] == [256, 512]
+    assert summary['params'] == _num_parameters(config)
+    # Convolutions dominate, so a quarter of each side costs ~1/16 of the 1024x2048 figure
+    # (0.629G MAdds in the config's header).
+    assert abs(16 * summary['madds'] / 0.629e9 - 1) < 0.02
+    assert 'decode_head' in out
