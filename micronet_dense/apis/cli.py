@@ -64,4 +64,4 @@ def describe(inferencer: MicroNetInferencer, result) -> str:
     if inferencer.task == 'pose':
         return f'{len(result.keypoints)} person(s)'
     classes = inferencer.dataset_meta['classes']
-    return 'classes: ' + ', '.join(classes[c] for c in np.unique(result) if c < len(classes))
+    return 'classes: ' + ', '.join(classes[c] for c in np.unique(result))

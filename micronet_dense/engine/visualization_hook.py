@@ -4,6 +4,7 @@ from collections import defaultdict
 from typing import Optional, Sequence
 
 import numpy as np
+from mmengine.dist import all_gather_object, is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement, InstanceData
@@ -22,7 +23,8 @@ class PredictionVisualizationHook(Hook):
     the poses are gathered per image and each image is written once, with all its persons, at
     the end of the test (all boxes the test saw are drawn: OKS-NMS belongs to the metric).
     Top-down testing only sees images through their person boxes, so an image without any
-    box gets no file.
+    box gets no file. In distributed testing the poses are gathered and the main process writes
+    them; each process writes its own segmentation samples.
 
     Args:
         out_dir: folder of the annotated images.
@@ -66,8 +68,14 @@ class PredictionVisualizationHook(Hook):
                     (pred.keypoints[0], pred.keypoint_scores[0], sample.bbox))
 
     def after_test_epoch(self, runner, metrics: Optional[dict] = None) -> None:
-        for img_path, poses in tqdm(sorted(self._poses.items()), desc='show-dir', unit='img',
-                                    disable=not self._poses):
+        # One image's boxes may be spread over the processes of a distributed test.
+        poses_of_ranks = all_gather_object(dict(self._poses))
+        gathered = defaultdict(list)
+        for poses_of_rank in poses_of_ranks if is_main_process() else ():
+            for img_path, poses in poses_of_rank.items():
+                gathered[img_path] += poses
+        for img_path, poses in tqdm(sorted(gathered.items()), desc='show-dir', unit='img',
+                                    disable=not gathered):
             keypoints, scores, bboxes = (np.stack(field) for field in zip(*poses))
             instances = InstanceData(keypoints=keypoints, keypoint_scores=scores, bboxes=bboxes)
             self._write(img_path, BaseDataElement(pred_instances=instances))
