@@ -29,7 +29,8 @@ def main() -> None:
     one_image = source.kind == 'image'
     for out in tqdm(inferencer(source, person_boxes(args, source), draw=True), total=len(source),
                     desc='image demo', unit='img', disable=one_image):
-        path = args.out if one_image else osp.join(args.out, osp.splitext(out.frame.name)[0] + '.png')
+        name = osp.splitext(out.frame.name)[0] + '.png'
+        path = args.out if one_image else osp.join(args.out, name)
         write_image_atomic(path, out.drawn)
         if one_image:
             print_log(f'{out.frame.name}: {describe(inferencer, out.result)}', logger='current')

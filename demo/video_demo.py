@@ -10,7 +10,8 @@ from mmengine.logging import print_log
 from tqdm import tqdm
 
 from micronet_dense.apis import FrameSource
-from micronet_dense.apis.cli import DETECTOR_NOTE, add_inference_arguments, build_inferencer, person_boxes
+from micronet_dense.apis.cli import (DETECTOR_NOTE, add_inference_arguments, build_inferencer,
+                                     person_boxes)
 from micronet_dense.utils.atomic_io import atomic_output_path
 
 

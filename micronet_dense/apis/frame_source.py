@@ -58,8 +58,8 @@ class FrameSource:
         if path.lower().endswith(IMAGE_EXTENSIONS):
             return 'image'
         raise ValueError(f'{path}: unknown input type; expected an image '
-                         f'({", ".join(IMAGE_EXTENSIONS)}), a video ({", ".join(VIDEO_EXTENSIONS)}) '
-                         f'or a folder of images')
+                         f'({", ".join(IMAGE_EXTENSIONS)}), a video '
+                         f'({", ".join(VIDEO_EXTENSIONS)}) or a folder of images')
 
     def _open_video(self) -> cv2.VideoCapture:
         capture = cv2.VideoCapture(os.fspath(self.source))

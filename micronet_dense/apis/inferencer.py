@@ -47,8 +47,8 @@ class MicroNetInferencer:
         elif isinstance(self.model, EncoderDecoder):
             self.task = 'segmentation'
         else:
-            raise TypeError(f'{config}: the inferencer runs TopdownPoseEstimator and EncoderDecoder '
-                            f'models, got {type(self.model).__name__}')
+            raise TypeError(f'{config}: the inferencer runs TopdownPoseEstimator and '
+                            f'EncoderDecoder models, got {type(self.model).__name__}')
         self.dataset_meta = dataset_meta(self.model.cfg)
         self.kpt_thr, self.alpha = kpt_thr, alpha
 

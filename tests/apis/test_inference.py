@@ -13,6 +13,7 @@ from micronet_dense.registry import DATASETS
 from tests.conftest import POSE_SAMPLE_CONFIG, SEG_SAMPLE_CONFIG
 
 NUM_TRAIN_IDS = 19
+DET_FILE = 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json'
 
 
 def val_dataset(config: str, root: str, **overrides):
@@ -33,9 +34,8 @@ def seg_model(seg_checkpoint):
 
 
 def test_topdown_matches_the_test_pipeline_per_box(pose_model, coco_sample_root):
-    dataset = val_dataset(
-        POSE_SAMPLE_CONFIG, coco_sample_root,
-        bbox_file=coco_sample_root + 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json')
+    dataset = val_dataset(POSE_SAMPLE_CONFIG, coco_sample_root,
+                          bbox_file=coco_sample_root + DET_FILE)
     img_path = dataset.get_data_info(0)['img_path']
     indices = [i for i in range(len(dataset)) if dataset.get_data_info(i)['img_path'] == img_path]
     expected = [pose_model.test_step(pseudo_collate([dataset[i]]))[0].pred_instances

@@ -37,7 +37,8 @@ def test_keypoints_above_threshold_show_their_colour_at_their_centre():
 
 
 def test_boxes_are_drawn_and_several_persons_are_handled():
-    keypoints = np.array([[[20., 20.], [30., 20.], [40., 20.]], [[20., 70.], [30., 70.], [40., 70.]]])
+    keypoints = np.array([[[20., 20.], [30., 20.], [40., 20.]],
+                          [[20., 70.], [30., 70.], [40., 70.]]])
     scores = np.ones((2, 3))
     boxes = np.array([[10., 10., 50., 40.], [10., 60., 50., 90.]])
     out = draw_pose(grey(), keypoints, scores, SKELETON, bboxes=boxes)
