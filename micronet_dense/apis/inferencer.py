@@ -20,6 +20,8 @@ BBoxes = Union[None, np.ndarray, Callable[[Frame], Optional[np.ndarray]]]
 
 
 class FrameResult(NamedTuple):
+    """What the inferencer yields per frame."""
+
     frame: Frame
     result: Result  # PoseResult (pose) or (H, W) uint8 class-id map (segmentation)
     drawn: Optional[np.ndarray]  # (H, W, 3) uint8 BGR when drawing was asked for
