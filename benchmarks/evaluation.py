@@ -14,9 +14,7 @@ data samples (as ``Evaluator`` hands them over, tensors included), then
 Run alone: ``python benchmarks/evaluation.py [--quick] [--out result.json]``.
 """
 import argparse
-import json
 import os
-import sys
 import tempfile
 import time
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -24,16 +22,13 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import numpy as np
 import torch
 
-if __package__ in (None, ''):
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS  # noqa: E402
-from micronet_dense.evaluation.metrics import CocoKeypointMetric, IoUMetric  # noqa: E402
-from micronet_dense.utils.atomic_io import write_json_atomic  # noqa: E402
+from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS
+from micronet_dense.evaluation.metrics import CocoKeypointMetric, IoUMetric
+from micronet_dense.utils.atomic_io import write_json_atomic
 
 NUM_KEYPOINTS = len(COCO_KEYPOINT_SIGMAS)
 IMAGE_WIDTH, IMAGE_HEIGHT = 640, 480
-#: Top-down crops are the person box padded by 1.25 on each side (GetBBoxCenterScale).
+#: Top-down crops are the person box scaled by 1.25 (GetBBoxCenterScale padding).
 CROP_PADDING = 1.25
 
 
