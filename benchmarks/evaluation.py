@@ -13,11 +13,11 @@ data samples (as ``Evaluator`` hands them over, tensors included), then
 
 Run alone: ``python benchmarks/evaluation.py [--quick] [--out result.json]``.
 """
-import argparse
 import os
+import sys
 import tempfile
 import time
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import numpy as np
 import torch
@@ -26,6 +26,8 @@ from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS
 from micronet_dense.evaluation.metrics import CocoKeypointMetric, IoUMetric
 from micronet_dense.utils.atomic_io import write_json_atomic
 
+if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NUM_KEYPOINTS = len(COCO_KEYPOINT_SIGMAS)
 IMAGE_WIDTH, IMAGE_HEIGHT = 640, 480
 #: Top-down crops are the person box scaled by 1.25 (GetBBoxCenterScale padding).
@@ -253,17 +255,6 @@ def run(quick: bool = False) -> List[dict]:
     ]
 
 
-def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--quick', action='store_true', help='small inputs, one repeat')
-    parser.add_argument('--out', help='also write the rows to this JSON file')
-    args = parser.parse_args(argv)
-    rows = run(quick=args.quick)
-    for row in rows:
-        print(f"{row['benchmark']:<32} {row['value']:>10.3f} {row['unit']:<10} {row['setting']}")
-    if args.out:
-        write_json_atomic(args.out, rows)
-
-
 if __name__ == '__main__':
-    main()
+    from benchmarks._standalone import main
+    main(run, __doc__.split('\n')[0])

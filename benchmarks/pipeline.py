@@ -8,17 +8,14 @@ excluded), epochs restarting as in training. Compare with the model's images/s i
 
 Run alone: ``python benchmarks/pipeline.py [--quick] [--out result.json]``.
 """
-import argparse
 import os.path as osp
 import sys
 import tempfile
 import time
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 from mmengine.runner import Runner
 from mmengine.utils.dl_utils import set_multi_processing
-
-from micronet_dense.utils.atomic_io import write_json_atomic
 
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -65,17 +62,6 @@ def run(quick: bool = False, worker_counts: Sequence[int] = (0, 1, 2)) -> List[d
     return rows
 
 
-def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--quick', action='store_true', help='fewer batches')
-    parser.add_argument('--out', help='also write the rows to this JSON file')
-    args = parser.parse_args(argv)
-    rows = run(quick=args.quick)
-    for row in rows:
-        print(f"{row['benchmark']:<36} {row['value']:>10.1f} {row['unit']:<10} {row['setting']}")
-    if args.out:
-        write_json_atomic(args.out, rows)
-
-
 if __name__ == '__main__':
-    main()
+    from benchmarks._standalone import main
+    main(run, __doc__.split('\n')[0])

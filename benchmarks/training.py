@@ -1,8 +1,9 @@
 """Training throughput of the sample configs through mmengine's Runner.
 
-Each config trains ``warmup + iters`` iterations (an ``IterBasedTrainLoop``, no
-validation, no checkpoint); the images of the last ``iters`` iterations over their
-wall time give images/s, data loading included as in a real run. The mean iteration
+Each config trains whole epochs with its own loop (no validation, no checkpoint), at
+least ``warmup + iters`` iterations; the images of the iterations after the first
+``warmup`` over their wall time give images/s, data loading and epoch transitions
+included as in a real run. The mean iteration
 time and the part of it spent waiting for data (mmengine's ``time`` and ``data_time``)
 come with it: a data time near the iteration time means the pipeline starves the model.
 Schedules and hyper-parameters are the config's; only the loop length changes. The sample
@@ -11,18 +12,21 @@ data is generated first if missing.
 Run alone: ``python benchmarks/training.py [--quick] [--out result.json]``.
 """
 import argparse
+import math
 import os.path as osp
+import sys
 import tempfile
 import time
-from typing import List, Optional
+from typing import List
 
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from micronet_dense.utils.atomic_io import write_json_atomic
 from micronet_dense.utils.run_config import load_run_config
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
+    sys.path.insert(0, REPO_ROOT)
 #: (benchmark name, config path relative to the repository root).
 SAMPLE_CONFIGS = (
     ('pose_sample', 'configs/pose/micronet_m0_coco_sample.py'),
@@ -63,18 +67,22 @@ class ThroughputHook(Hook):
 
 
 def measure_training(config: str, warmup: int, iters: int) -> dict:
-    """Train ``warmup + iters`` iterations of ``config``; images/s and the mean
-    ``time`` / ``data_time`` (s) of the timed iterations."""
+    """Train ``config`` for the fewest whole epochs holding ``warmup + iters``
+    iterations; images/s and the mean ``time`` / ``data_time`` (s) of the iterations
+    after ``warmup``, and how many those were."""
     with tempfile.TemporaryDirectory() as work_dir:
         cfg = load_sample_config(config, work_dir)
-        total = warmup + iters
-        cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=total, val_interval=total + 1)
+        # Whole epochs of the config's EpochBasedTrainLoop: mmengine's IterBasedTrainLoop
+        # sleeps 2 s at every epoch transition, which the small sample sets hit often.
+        epoch_len = len(Runner.build_dataloader(cfg.train_dataloader))
+        epochs = math.ceil((warmup + iters) / epoch_len)
+        iters = epochs * epoch_len - warmup
+        cfg.train_cfg.update(max_epochs=epochs, val_interval=epochs + 1)
         for key in ('val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg',
                     'test_evaluator'):
             cfg[key] = None
         cfg.default_hooks.checkpoint = None
-        cfg.default_hooks.logger.interval = total
-        cfg.log_processor = dict(type='LogProcessor', window_size=iters, by_epoch=False)
+        cfg.default_hooks.logger.interval = epoch_len
         cfg.log_level = 'WARNING'
         runner = Runner.from_cfg(cfg)
         hook = ThroughputHook(warmup)
@@ -84,7 +92,7 @@ def measure_training(config: str, warmup: int, iters: int) -> dict:
         return dict(images_per_second=hook.images_per_second,
                     iter_time=history['train/time'].mean(iters),
                     data_time=history['train/data_time'].mean(iters),
-                    batch_size=cfg.train_dataloader.batch_size,
+                    iters=iters, batch_size=cfg.train_dataloader.batch_size,
                     num_workers=cfg.train_dataloader.num_workers)
 
 
@@ -95,7 +103,7 @@ def run(quick: bool = False) -> List[dict]:
     for name, config in SAMPLE_CONFIGS:
         result = measure_training(config, warmup, iters)
         setting = (f"{config}, batch {result['batch_size']}, {result['num_workers']} "
-                   f"worker(s), {iters} iterations after {warmup} warm-up"
+                   f"worker(s), {result['iters']} iterations after {warmup} warm-up"
                    f"{', quick' if quick else ''}")
         rows += [
             dict(benchmark=f'training/{name}', setting=setting,
@@ -108,17 +116,6 @@ def run(quick: bool = False) -> List[dict]:
     return rows
 
 
-def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--quick', action='store_true', help='fewer iterations')
-    parser.add_argument('--out', help='also write the rows to this JSON file')
-    args = parser.parse_args(argv)
-    rows = run(quick=args.quick)
-    for row in rows:
-        print(f"{row['benchmark']:<36} {row['value']:>10.2f} {row['unit']:<6} {row['setting']}")
-    if args.out:
-        write_json_atomic(args.out, rows)
-
-
 if __name__ == '__main__':
-    main()
+    from benchmarks._standalone import main
+    main(run, __doc__.split('\n')[0])
