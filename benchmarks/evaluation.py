@@ -28,6 +28,7 @@ from micronet_dense.utils.atomic_io import write_json_atomic
 
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 NUM_KEYPOINTS = len(COCO_KEYPOINT_SIGMAS)
 IMAGE_WIDTH, IMAGE_HEIGHT = 640, 480
 #: Top-down crops are the person box scaled by 1.25 (GetBBoxCenterScale padding).
