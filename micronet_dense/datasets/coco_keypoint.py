@@ -61,6 +61,13 @@ def _check_length(values, length: int, path: str, where: str) -> None:
         raise ValueError(f'{path}: {where} must be a list of {length} numbers, got {size}')
 
 
+def _report_kept(data_list: List[dict], summary: str) -> None:
+    """Log what loading kept and skipped; nothing kept is an error, not an empty split."""
+    if not data_list:
+        raise ValueError(f'no person instance is left to use, {summary}')
+    MMLogger.get_current_instance().info(summary)
+
+
 @DATASETS.register_module()
 class CocoKeypointDataset(BaseDataset):
     """COCO person keypoints, one ``data_info`` per person instance.
@@ -70,7 +77,10 @@ class CocoKeypointDataset(BaseDataset):
     instances without labelled keypoints, and boxes empty after clipping to
     the image; the skip counts are logged. Detection mode (``bbox_file``, test
     only) takes the person boxes of a COCO detection-result list with
-    ``score >= bbox_score_thr`` and all-zero, unlabelled keypoints.
+    ``score >= bbox_score_thr`` and all-zero, unlabelled keypoints, skipping
+    (and counting) boxes without a positive, finite width and height. A split
+    left with no instance is an error: it would train on nothing or report a
+    metric of nothing.
 
     ``data_info`` keys: ``id`` (annotation id, or running index of the kept
     detections), ``img_id``, ``img_path``, ``ori_shape`` (h, w),
@@ -186,10 +196,10 @@ class CocoKeypointDataset(BaseDataset):
                 iscrowd=0,
                 area=float(ann.get('area', w * h)),
                 category_id=ann.get('category_id', PERSON_CATEGORY_ID)))
-        MMLogger.get_current_instance().info(
-            f'{self.ann_file}: {len(data_list)} person instances kept, skipped: '
-            f'{skipped["crowd"]} crowd, {skipped["no keypoints"]} without labelled keypoints, '
-            f'{skipped["empty box"]} with an empty box after clipping to the image')
+        _report_kept(data_list, f'{self.ann_file}: {len(data_list)} person instances kept, '
+                     f'skipped: {skipped["crowd"]} crowd, {skipped["no keypoints"]} without '
+                     f'labelled keypoints, {skipped["empty box"]} with an empty box after '
+                     f'clipping to the image')
         return data_list
 
     def _load_detections(self, images: Dict[int, dict]) -> List[dict]:
@@ -218,6 +228,11 @@ class CocoKeypointDataset(BaseDataset):
                 skipped['low score'] += 1
                 continue
             x, y, w, h = det['bbox']
+            # A box without area has no crop to estimate a pose in (the affine zoom would be
+            # infinite); like a non-person detection it is skipped and counted.
+            if not (np.isfinite(det['bbox']).all() and w > 0 and h > 0):
+                skipped['empty box'] += 1
+                continue
             data_list.append(dict(
                 id=len(data_list),
                 **self._image_fields(images[det['image_id']]),
@@ -229,7 +244,8 @@ class CocoKeypointDataset(BaseDataset):
                 iscrowd=0,
                 area=float(w * h),
                 category_id=PERSON_CATEGORY_ID))
-        MMLogger.get_current_instance().info(
-            f'{path}: {len(data_list)} person boxes kept, skipped: {skipped["not person"]} '
-            f'not person, {skipped["low score"]} with score < {self.bbox_score_thr}')
+        _report_kept(data_list, f'{path}: {len(data_list)} person boxes kept, skipped: '
+                     f'{skipped["not person"]} not person, {skipped["low score"]} with score < '
+                     f'{self.bbox_score_thr}, {skipped["empty box"]} with a non-positive or '
+                     f'non-finite width or height')
         return data_list
