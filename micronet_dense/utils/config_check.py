@@ -236,7 +236,8 @@ def _resolve(owner: Callable, annotation: Any) -> Any:
     if not isinstance(annotation, str):
         return annotation
     try:
-        return eval(annotation, getattr(owner, '__globals__', {}))  # noqa: S307 (library source)
+        # The string is an annotation of library source, evaluated where it was written.
+        return eval(annotation, getattr(owner, '__globals__', {}))
     except Exception:
         return Any
 
