@@ -68,6 +68,10 @@ def check_config(cfg: Mapping) -> None:
     Needs the project's modules registered (:func:`register_all_modules`).
     """
     problems = list(_check_top_level_keys(cfg))
+    train_cfg = cfg.get('train_cfg')
+    if isinstance(train_cfg, Mapping) and train_cfg and not {'type', 'by_epoch'} & set(train_cfg):
+        problems.append("train_cfg: needs 'type' or 'by_epoch', from which mmengine picks the "
+                        'training loop')
     for path, node, registry in _build_sites(cfg):
         problems.extend(_check_built(path, node, registry))
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -88,7 +92,8 @@ def _check_top_level_keys(cfg: Mapping) -> Iterator[str]:
             continue
         close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=MISSPELLING_CUTOFF)
         if close:
-            yield f'{key}: unknown top-level key, which mmengine would ignore; did you mean {close[0]!r}?'
+            yield (f'{key}: unknown top-level key, which mmengine would ignore; did you mean '
+                   f'{close[0]!r}?')
 
 
 def _as_list(value: Any) -> List[Tuple[str, Any]]:
@@ -141,8 +146,9 @@ def _loop_sites(cfg: Mapping) -> Iterator[Tuple[str, Mapping, Any]]:
         if 'type' in loop:
             yield key, loop, registries.LOOPS
         elif key == 'train_cfg':
-            by_epoch = loop.get('by_epoch')
-            kind = 'EpochBasedTrainLoop' if by_epoch else 'IterBasedTrainLoop'
+            if 'by_epoch' not in loop:
+                continue  # reported by check_config
+            kind = 'EpochBasedTrainLoop' if loop['by_epoch'] else 'IterBasedTrainLoop'
             rest = {k: v for k, v in loop.items() if k != 'by_epoch'}
             yield key, {'type': kind, **rest}, registries.LOOPS
         else:

@@ -220,7 +220,8 @@ def test_missing_and_truncated_annotation_file(tmp_path):
     (lambda coco: coco['annotations'][0].pop('bbox'), 'bbox'),
     (lambda coco: coco['annotations'][0]['keypoints'].pop(),
      r"annotation id 11 'keypoints' \(17 x \(x, y, v\)\) must be a list of 51 numbers, got 50"),
-    (lambda coco: coco['annotations'][5]['keypoints'].extend([1, 2, 2]), 'annotation id 21 .* got 54'),
+    (lambda coco: coco['annotations'][5]['keypoints'].extend([1, 2, 2]),
+     'annotation id 21 .* got 54'),
     (lambda coco: coco['annotations'][0]['bbox'].pop(), '4'),
     (lambda coco: coco['annotations'][0].update(image_id=99), 'image_id 99'),
 ])

@@ -125,7 +125,8 @@ def test_label_ids_are_checked_against_the_classes(tmp_path):
     np.testing.assert_array_equal(results['gt_seg_map'], labels)
     # Without num_classes (no dataset to say it) the map is taken as it is.
     write_labels(tmp_path / 'ids.png', [0, 7, 26, 33, 255])
-    assert LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'ids.png')))['gt_seg_map'].max() == 255
+    loaded = LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'ids.png')))
+    assert loaded['gt_seg_map'].max() == 255
 
 
 @pytest.mark.parametrize('values, ignore_index, unknown', [

@@ -81,6 +81,9 @@ def test_config_variables_and_keyword_forwarding_are_allowed():
     (dict(model=dict(type='MicroNet', out_indices=[1, 'x'])),
      "model.out_indices: expected Sequence[int], got list [1, 'x']"),
     (dict(model=dict(arch='m0')), "model: no 'type' given"),
+    (dict(train_cfg=dict(max_epochs=3)), "train_cfg: needs 'type' or 'by_epoch'"),
+    (dict(train_cfg=dict(by_epoch=False, max_iters=10, max_epochs=3)),
+     "train_cfg: IterBasedTrainLoop has no argument 'max_epochs'; did you mean 'max_iters'?"),
     (dict(val_evaluator=[dict(type='IoUMetric'), dict(type='IoUMetric', num_class=3)]),
      "val_evaluator[1]: IoUMetric has no argument 'num_class'"),
 ])
