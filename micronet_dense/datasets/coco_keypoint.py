@@ -55,10 +55,18 @@ def _require(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
         raise ValueError(f'{path}: {where} lacks field(s) {missing}')
 
 
-def _check_length(values, length: int, path: str, where: str) -> None:
+# What json.load gives for a number; true/false (bool) and strings are not coordinates.
+_JSON_NUMBER_TYPES = frozenset({int, float})
+
+
+def _check_number_list(values, length: int, path: str, where: str) -> None:
     if not isinstance(values, list) or len(values) != length:
         size = len(values) if isinstance(values, list) else type(values).__name__
         raise ValueError(f'{path}: {where} must be a list of {length} numbers, got {size}')
+    if not set(map(type, values)) <= _JSON_NUMBER_TYPES:
+        other = next(value for value in values if type(value) not in _JSON_NUMBER_TYPES)
+        raise ValueError(f'{path}: {where} must be a list of {length} numbers, '
+                         f'got {other!r} among them')
 
 
 def _report_kept(data_list: List[dict], summary: str) -> None:
@@ -162,8 +170,8 @@ class CocoKeypointDataset(BaseDataset):
             where = f'annotations[{i}]'
             _require(ann, ('id', 'image_id', 'bbox', 'keypoints'), self.ann_file, where)
             where = f'annotation id {ann["id"]}'
-            _check_length(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
-            _check_length(ann['keypoints'], 3 * num_keypoints, self.ann_file,
+            _check_number_list(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
+            _check_number_list(ann['keypoints'], 3 * num_keypoints, self.ann_file,
                           f"{where} 'keypoints' ({num_keypoints} x (x, y, v))")
             if ann['image_id'] not in images:
                 raise ValueError(
@@ -214,10 +222,10 @@ class CocoKeypointDataset(BaseDataset):
         for i, det in enumerate(detections):
             where = f'detection [{i}]'
             _require(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
-            _check_length(det['bbox'], 4, path, f"{where} 'bbox'")
+            _check_number_list(det['bbox'], 4, path, f"{where} 'bbox'")
             if 'keypoints' in det:
                 # A keypoint result file reused for its boxes must still be well-formed.
-                _check_length(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
+                _check_number_list(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
             if det['image_id'] not in images:
                 raise ValueError(f'{path}: {where} refers to image_id {det["image_id"]}, '
                                  f'which is not in {self.ann_file}')

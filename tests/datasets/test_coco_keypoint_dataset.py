@@ -223,6 +223,8 @@ def test_missing_and_truncated_annotation_file(tmp_path):
     (lambda coco: coco['annotations'][5]['keypoints'].extend([1, 2, 2]),
      'annotation id 21 .* got 54'),
     (lambda coco: coco['annotations'][0]['bbox'].pop(), '4'),
+    (lambda coco: coco['annotations'][0]['bbox'].__setitem__(2, None),
+     "annotation id 11 'bbox' must be a list of 4 numbers, got None among them"),
     (lambda coco: coco['annotations'][0].update(image_id=99), 'image_id 99'),
 ])
 def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
@@ -239,6 +241,7 @@ def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
     ({'image_id': 1}, 'list'),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4])], 'score'),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3], score=0.5)], '4'),
+    ([dict(image_id=1, category_id=1, bbox=[1, 2, '3', 4], score=0.5)], "got '3' among them"),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4], score=0.5, keypoints=[0] * 50)], '51'),
     ([dict(image_id=7, category_id=1, bbox=[1, 2, 3, 4], score=0.5)], 'image_id 7'),
 ])
