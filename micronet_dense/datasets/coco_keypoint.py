@@ -69,6 +69,15 @@ def _check_number_list(values, length: int, path: str, where: str) -> None:
                          f'got {other!r} among them')
 
 
+def xywh_has_area(bbox: Sequence[float]) -> bool:
+    """Whether a COCO ``[x, y, w, h]`` box is finite with positive width and height.
+
+    A detection without area has no crop to estimate a pose in (the affine zoom would be
+    infinite); like a detection of another category it is skipped.
+    """
+    return bool(np.isfinite(bbox).all() and bbox[2] > 0 and bbox[3] > 0)
+
+
 def _report_kept(data_list: List[dict], summary: str) -> None:
     """Log what loading kept and skipped; nothing kept is an error, not an empty split."""
     if not data_list:
@@ -235,12 +244,10 @@ class CocoKeypointDataset(BaseDataset):
             if det['score'] < self.bbox_score_thr:
                 skipped['low score'] += 1
                 continue
-            x, y, w, h = det['bbox']
-            # A box without area has no crop to estimate a pose in (the affine zoom would be
-            # infinite); like a non-person detection it is skipped and counted.
-            if not (np.isfinite(det['bbox']).all() and w > 0 and h > 0):
+            if not xywh_has_area(det['bbox']):
                 skipped['empty box'] += 1
                 continue
+            x, y, w, h = det['bbox']
             data_list.append(dict(
                 id=len(data_list),
                 **self._image_fields(images[det['image_id']]),

@@ -1,10 +1,8 @@
 import json
-import logging
 
 import cv2
 import numpy as np
 import pytest
-from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
 import micronet_dense.codecs.msra_heatmap  # noqa: F401  (registers MSRAHeatmap)
@@ -58,17 +56,6 @@ def data_root(tmp_path):
     (tmp_path / 'annotations').mkdir()
     write_json(tmp_path / 'annotations' / 'kpts.json', coco_json())
     return tmp_path
-
-
-@pytest.fixture
-def log_lines():
-    logger = MMLogger.get_current_instance()
-    lines = []
-    handler = logging.Handler()
-    handler.emit = lambda record: lines.append(record.getMessage())
-    logger.addHandler(handler)
-    yield lines
-    logger.removeHandler(handler)
 
 
 def test_registered_with_coco_metainfo():
