@@ -16,6 +16,7 @@ base class that receives them) and, for plain annotations (``int``, ``float``, `
 import collections.abc
 import difflib
 import inspect
+import types
 import typing
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
@@ -272,7 +273,7 @@ def _matches(value: Any, annotation: Any) -> bool:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if annotation is Any or isinstance(annotation, typing.TypeVar):
         return True
-    if origin is typing.Union or type(annotation).__name__ == 'UnionType':
+    if origin is typing.Union or isinstance(annotation, types.UnionType):
         return any(_matches(value, arg) for arg in args)
     if origin is typing.Literal:
         return value in args
