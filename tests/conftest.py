@@ -1,7 +1,11 @@
 """Every test runs with micronet_dense's modules registered and its default scope set, as the
-tools do. Session fixtures: tiny generated sample sets and random-weight sample checkpoints."""
+tools do. Session fixtures: tiny generated sample sets and random-weight sample checkpoints;
+log_lines captures what a test logs."""
+import logging
+
 import pytest
 import torch
+from mmengine.logging import MMLogger
 
 from micronet_dense.apis import init_model
 from micronet_dense.utils import register_all_modules
@@ -30,6 +34,18 @@ def cityscapes_sample_root(tmp_path_factory) -> str:
     make_cityscapes_sample(root, num_train=1, num_val=2, progress=False)
     convert_cityscapes(root, progress=False)
     return root
+
+
+@pytest.fixture
+def log_lines():
+    """The messages logged through mmengine's current logger during the test."""
+    logger = MMLogger.get_current_instance()
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
 
 
 def _random_checkpoint(config: str, path) -> str:

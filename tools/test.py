@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 from micronet_dense.datasets.prepare import DatasetNotFoundError
 from micronet_dense.engine import mmengine_checkpoint_globals
 from micronet_dense.utils.atomic_io import write_json_atomic
+from micronet_dense.utils.config_check import ConfigError
 from micronet_dense.utils.run_config import add_run_arguments, load_run_config
 
 
@@ -29,7 +30,7 @@ def main() -> None:
     args = parse_args()
     try:
         cfg = load_run_config(args, loaders=('test_dataloader',))
-    except DatasetNotFoundError as exc:
+    except (ConfigError, DatasetNotFoundError) as exc:
         sys.exit(f'error: {exc}')
     cfg.load_from = args.checkpoint
     if args.show_dir:

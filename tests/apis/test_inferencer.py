@@ -99,6 +99,20 @@ def test_person_detections_are_filtered_and_converted(tmp_path):
         load_person_detections(str(path))
 
 
+def test_person_detections_without_area_are_skipped_and_counted(tmp_path, log_lines):
+    path = tmp_path / 'flat_dets.json'
+    path.write_text(json.dumps([
+        dict(image_id=7, category_id=1, bbox=[10, 20, 30, 40], score=0.9),
+        dict(image_id=7, category_id=1, bbox=[10, 20, 0, 40], score=0.9),
+        dict(image_id=8, category_id=1, bbox=[1, 2, 3, -4], score=0.5),
+    ]))
+    boxes = load_person_detections(str(path))
+    assert sorted(boxes) == [7]
+    np.testing.assert_array_equal(boxes[7], [[10, 20, 40, 60]])
+    assert any('flat_dets.json: skipped 2 boxes with a non-positive or non-finite width or height'
+               in line for line in log_lines)
+
+
 def test_frames_are_matched_to_detections_by_coco_file_number(tmp_path):
     image = np.zeros((8, 8, 3), np.uint8)
     cv2.imwrite(str(tmp_path / '000000000139.png'), image)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from mmengine.config import Config
 
 from micronet_dense.datasets.cityscapes_labels import TRAIN_PALETTE
@@ -86,3 +87,11 @@ def test_segmentation_samples_show_the_label_overlay(monkeypatch, tmp_path,
     np.testing.assert_array_equal(drawn[ignored], image[ignored])
     for label in set(np.unique(labels)) - {255}:
         assert (drawn == palette_bgr[label]).all(axis=-1).sum() >= 25  # its legend swatch
+
+
+def test_bad_config_stops_before_any_sample(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, 'argv', ['browse_dataset.py', POSE_SAMPLE_CONFIG, '--output-dir',
+                                      str(tmp_path / 'out'), '--cfg-options', 'model.head.foo=1'])
+    with pytest.raises(SystemExit, match="model.head: MicroNetPoseHead has no argument 'foo'"):
+        runpy.run_path(str(REPO / 'tools' / 'misc' / 'browse_dataset.py'), run_name='__main__')
+    assert not (tmp_path / 'out').exists()

@@ -19,6 +19,7 @@ from micronet_dense.datasets.prepare import DatasetNotFoundError, ensure_dataset
 from micronet_dense.registry import DATASETS
 from micronet_dense.utils import register_all_modules
 from micronet_dense.utils.atomic_io import write_image_atomic
+from micronet_dense.utils.config_check import ConfigError, check_config
 from micronet_dense.visualization import draw_transformed_sample
 
 
@@ -43,8 +44,9 @@ def main() -> None:
     register_all_modules()
     loader = f'{args.phase}_dataloader'
     try:
+        check_config(cfg)
         ensure_dataset(cfg, loaders=(loader, ))
-    except DatasetNotFoundError as exc:
+    except (ConfigError, DatasetNotFoundError) as exc:
         sys.exit(f'error: {exc}')
     dataset = DATASETS.build(cfg[loader].dataset)
     *transforms, pack = dataset.pipeline.transforms
