@@ -10,6 +10,7 @@ from mmengine.runner import Runner
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError
 from micronet_dense.engine import UnsafeCheckpointError, mmengine_checkpoint_globals
+from micronet_dense.utils.config_check import ConfigError
 from micronet_dense.utils.run_config import add_run_arguments, load_run_config
 
 
@@ -30,7 +31,7 @@ def main() -> None:
     args = parse_args()
     try:
         cfg = load_run_config(args, loaders=('train_dataloader', 'val_dataloader'))
-    except DatasetNotFoundError as exc:
+    except (ConfigError, DatasetNotFoundError) as exc:
         sys.exit(f'error: {exc}')
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'

@@ -38,8 +38,9 @@ class CityscapesDataset(SeededAugmentationMixin, BaseDataset):
     convention: one sample a line, written relative to the image folder and without
     suffix, e.g. ``aachen/aachen_000000_000019``.
 
-    Each data info is ``dict(img_path=str, seg_map_path=str, ignore_index=int)`` (plus
-    ``sample_idx`` added by mmengine).
+    Each data info is ``dict(img_path=str, seg_map_path=str, ignore_index=int,
+    num_classes=int)`` (plus ``sample_idx`` added by mmengine); ``LoadSegAnnotation``
+    checks the label ids against the last two.
 
     Args:
         data_root: Root joined with relative ``data_prefix`` paths and ``ann_file``.
@@ -110,7 +111,8 @@ class CityscapesDataset(SeededAugmentationMixin, BaseDataset):
                 dict(
                     img_path=osp.join(img_dir, name + self.img_suffix),
                     seg_map_path=osp.join(seg_dir, name + self.seg_map_suffix),
-                    ignore_index=self.ignore_index))
+                    ignore_index=self.ignore_index,
+                    num_classes=len(self._metainfo['classes'])))
 
         missing_imgs = [info['img_path'] for info in data_list if not osp.isfile(info['img_path'])]
         if missing_imgs:

@@ -39,7 +39,7 @@ def check_polygon_annotation(json_path: str) -> None:
     try:
         with open(json_path, encoding='utf-8') as f:
             annotation = json.load(f)
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f'{json_path} is not valid JSON: {err}') from err
     for key in ('imgHeight', 'imgWidth', 'objects'):
         if key not in annotation:

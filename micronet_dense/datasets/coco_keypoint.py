@@ -56,10 +56,34 @@ def _require(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
         raise ValueError(f'{path}: {where} lacks field(s) {missing}')
 
 
-def _check_length(values, length: int, path: str, where: str) -> None:
+# What json.load gives for a number; true/false (bool) and strings are not coordinates.
+_JSON_NUMBER_TYPES = frozenset({int, float})
+
+
+def _check_number_list(values, length: int, path: str, where: str) -> None:
     if not isinstance(values, list) or len(values) != length:
         size = len(values) if isinstance(values, list) else type(values).__name__
         raise ValueError(f'{path}: {where} must be a list of {length} numbers, got {size}')
+    if not set(map(type, values)) <= _JSON_NUMBER_TYPES:
+        other = next(value for value in values if type(value) not in _JSON_NUMBER_TYPES)
+        raise ValueError(f'{path}: {where} must be a list of {length} numbers, '
+                         f'got {other!r} among them')
+
+
+def xywh_has_area(bbox: Sequence[float]) -> bool:
+    """Whether a COCO ``[x, y, w, h]`` box is finite with positive width and height.
+
+    A detection without area has no crop to estimate a pose in (the affine zoom would be
+    infinite); like a detection of another category it is skipped.
+    """
+    return bool(np.isfinite(bbox).all() and bbox[2] > 0 and bbox[3] > 0)
+
+
+def _report_kept(data_list: List[dict], summary: str) -> None:
+    """Log what loading kept and skipped; nothing kept is an error, not an empty split."""
+    if not data_list:
+        raise ValueError(f'no person instance is left to use, {summary}')
+    MMLogger.get_current_instance().info(summary)
 
 
 @DATASETS.register_module()
@@ -71,7 +95,10 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
     instances without labelled keypoints, and boxes empty after clipping to
     the image; the skip counts are logged. Detection mode (``bbox_file``, test
     only) takes the person boxes of a COCO detection-result list with
-    ``score >= bbox_score_thr`` and all-zero, unlabelled keypoints.
+    ``score >= bbox_score_thr`` and all-zero, unlabelled keypoints, skipping
+    (and counting) boxes without a positive, finite width and height. A split
+    left with no instance is an error: it would train on nothing or report a
+    metric of nothing.
 
     ``data_info`` keys: ``id`` (annotation id, or running index of the kept
     detections), ``img_id``, ``img_path``, ``ori_shape`` (h, w),
@@ -153,8 +180,8 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
             where = f'annotations[{i}]'
             _require(ann, ('id', 'image_id', 'bbox', 'keypoints'), self.ann_file, where)
             where = f'annotation id {ann["id"]}'
-            _check_length(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
-            _check_length(ann['keypoints'], 3 * num_keypoints, self.ann_file,
+            _check_number_list(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
+            _check_number_list(ann['keypoints'], 3 * num_keypoints, self.ann_file,
                           f"{where} 'keypoints' ({num_keypoints} x (x, y, v))")
             if ann['image_id'] not in images:
                 raise ValueError(
@@ -187,10 +214,10 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
                 iscrowd=0,
                 area=float(ann.get('area', w * h)),
                 category_id=ann.get('category_id', PERSON_CATEGORY_ID)))
-        MMLogger.get_current_instance().info(
-            f'{self.ann_file}: {len(data_list)} person instances kept, skipped: '
-            f'{skipped["crowd"]} crowd, {skipped["no keypoints"]} without labelled keypoints, '
-            f'{skipped["empty box"]} with an empty box after clipping to the image')
+        _report_kept(data_list, f'{self.ann_file}: {len(data_list)} person instances kept, '
+                     f'skipped: {skipped["crowd"]} crowd, {skipped["no keypoints"]} without '
+                     f'labelled keypoints, {skipped["empty box"]} with an empty box after '
+                     f'clipping to the image')
         return data_list
 
     def _load_detections(self, images: Dict[int, dict]) -> List[dict]:
@@ -205,10 +232,10 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         for i, det in enumerate(detections):
             where = f'detection [{i}]'
             _require(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
-            _check_length(det['bbox'], 4, path, f"{where} 'bbox'")
+            _check_number_list(det['bbox'], 4, path, f"{where} 'bbox'")
             if 'keypoints' in det:
                 # A keypoint result file reused for its boxes must still be well-formed.
-                _check_length(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
+                _check_number_list(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
             if det['image_id'] not in images:
                 raise ValueError(f'{path}: {where} refers to image_id {det["image_id"]}, '
                                  f'which is not in {self.ann_file}')
@@ -217,6 +244,9 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
                 continue
             if det['score'] < self.bbox_score_thr:
                 skipped['low score'] += 1
+                continue
+            if not xywh_has_area(det['bbox']):
+                skipped['empty box'] += 1
                 continue
             x, y, w, h = det['bbox']
             data_list.append(dict(
@@ -230,7 +260,8 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
                 iscrowd=0,
                 area=float(w * h),
                 category_id=PERSON_CATEGORY_ID))
-        MMLogger.get_current_instance().info(
-            f'{path}: {len(data_list)} person boxes kept, skipped: {skipped["not person"]} '
-            f'not person, {skipped["low score"]} with score < {self.bbox_score_thr}')
+        _report_kept(data_list, f'{path}: {len(data_list)} person boxes kept, skipped: '
+                     f'{skipped["not person"]} not person, {skipped["low score"]} with score < '
+                     f'{self.bbox_score_thr}, {skipped["empty box"]} with a non-positive or '
+                     f'non-finite width or height')
         return data_list

@@ -1,4 +1,5 @@
-"""Shared set-up of the tools/ runs: common arguments, config loading, registration, data check."""
+"""Shared set-up of the tools/ runs: common arguments, config loading and check, registration,
+data check."""
 import argparse
 import os
 import os.path as osp
@@ -7,6 +8,7 @@ from typing import Sequence
 import torch
 from mmengine.config import Config, DictAction
 
+from .config_check import check_config
 from .setup_env import register_all_modules
 
 
@@ -22,12 +24,14 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
     """``args.config`` with ``--cfg-options`` merged, launcher and work dir set (default
-    ``work_dirs/<config name>``), modules registered and the data of ``loaders`` in place.
-    A torchrun launch (``--launcher pytorch``) on a machine without CUDA starts its process
-    group over gloo here and wraps the model in DDP without a device: nccl needs CUDA, and
-    mmengine's launcher and its default DDP wrapper bind each process to a GPU.
+    ``work_dirs/<config name>``), modules registered, the config checked and the data of
+    ``loaders`` in place. A torchrun launch (``--launcher pytorch``) on a machine without CUDA
+    starts its process group over gloo here and wraps the model in DDP without a device: nccl
+    needs CUDA, and mmengine's launcher and its default DDP wrapper bind each process to a GPU.
 
     Raises:
+        ConfigError: a misspelt top-level key, an unknown argument or one of the wrong type
+            (:func:`~micronet_dense.utils.config_check.check_config`), before any data is touched.
         DatasetNotFoundError: a dataset of ``loaders`` is missing (the message says where it goes).
     """
     from micronet_dense.datasets.prepare import ensure_dataset
@@ -48,5 +52,6 @@ def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
     register_all_modules()
+    check_config(cfg)
     ensure_dataset(cfg, loaders=loaders)
     return cfg

@@ -148,6 +148,10 @@ def test_bad_annotations_are_named(tmp_path):
     with pytest.raises(ValueError, match=r"objects\[0\] has no 'polygon' field"):
         check_polygon_annotation(str(path))
     path.write_text('{"imgHeight": 2,')
+    with pytest.raises(ValueError, match=r'a_gtFine_polygons\.json is not valid JSON: .* '
+                                         r'line 1 column 17 \(char 16\)'):
+        check_polygon_annotation(str(path))
+    path.write_bytes(b'{"imgHeight": \xff}')
     with pytest.raises(ValueError, match=r'a_gtFine_polygons\.json is not valid JSON'):
         check_polygon_annotation(str(path))
 

@@ -37,6 +37,7 @@ def test_lists_images_sorted_and_pairs_labels(tmp_path):
         assert info['seg_map_path'] == osp.join(tmp_path, 'gtFine/train',
                                                 name + '_gtFine_labelTrainIds.png')
         assert info['ignore_index'] == 255 and info['sample_idx'] == idx
+        assert info['num_classes'] == 19  # LoadSegAnnotation checks the label ids with it
 
 
 def test_split_list_keeps_file_order(tmp_path):

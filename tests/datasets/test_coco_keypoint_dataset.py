@@ -1,10 +1,8 @@
 import json
-import logging
 
 import cv2
 import numpy as np
 import pytest
-from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
 import micronet_dense.codecs.msra_heatmap  # noqa: F401  (registers MSRAHeatmap)
@@ -58,17 +56,6 @@ def data_root(tmp_path):
     (tmp_path / 'annotations').mkdir()
     write_json(tmp_path / 'annotations' / 'kpts.json', coco_json())
     return tmp_path
-
-
-@pytest.fixture
-def log_lines():
-    logger = MMLogger.get_current_instance()
-    lines = []
-    handler = logging.Handler()
-    handler.emit = lambda record: lines.append(record.getMessage())
-    logger.addHandler(handler)
-    yield lines
-    logger.removeHandler(handler)
 
 
 def test_registered_with_coco_metainfo():
@@ -153,6 +140,45 @@ def test_bbox_file_mode(data_root, log_lines):
     assert '1 with score < 0.3' in message
 
 
+def test_boxes_without_area_are_skipped_and_counted(data_root, log_lines):
+    coco = coco_json()
+    coco['annotations'] += [person(31, 1, [10, 10, 0, 20], {0: (10, 15, 2)}),
+                            person(32, 1, [10, 10, 20, -5], {0: (15, 8, 2)})]
+    ann_file = write_json(data_root / 'with_flat_boxes.json', coco)
+    assert len(CocoKeypointDataset(ann_file=ann_file)) == 3
+    message = next(line for line in log_lines if 'with_flat_boxes.json' in line)
+    assert '3 with an empty box' in message  # the 2 above and the one outside the image
+
+    dets = detections() + [dict(image_id=1, category_id=1, bbox=[5, 5, 0, 10], score=0.9),
+                           dict(image_id=2, category_id=1, bbox=[5, 5, 10, -1], score=0.9),
+                           dict(image_id=2, category_id=1, bbox=[5, 5, float('nan'), 3], score=0.9)]
+    bbox_file = write_json(data_root / 'flat_dets.json', dets)
+    dataset = CocoKeypointDataset(ann_file='annotations/kpts.json', data_root=str(data_root),
+                                  bbox_file=bbox_file, bbox_score_thr=0.3, test_mode=True)
+    assert len(dataset) == 2
+    message = next(line for line in log_lines if 'flat_dets.json' in line)
+    assert '3 with a non-positive or non-finite width or height' in message
+
+
+@pytest.mark.parametrize('test_mode', [False, True])
+def test_split_with_nothing_left_is_an_error(data_root, test_mode):
+    coco = coco_json()
+    for ann in coco['annotations']:
+        ann['iscrowd'] = 1
+    ann_file = write_json(data_root / 'all_crowd.json', coco)
+    with pytest.raises(ValueError, match=r'no person instance is left to use, .*all_crowd\.json: '
+                                         r'0 person instances kept, skipped: 6 crowd'):
+        CocoKeypointDataset(ann_file=ann_file, test_mode=test_mode)
+
+
+def test_detections_with_nothing_left_is_an_error(data_root):
+    bbox_file = write_json(data_root / 'dets.json', detections())
+    with pytest.raises(ValueError, match=r'no person instance .*dets\.json: 0 person boxes kept, '
+                                         r'skipped: 1 not person, 3 with score < 0\.95'):
+        CocoKeypointDataset(ann_file='annotations/kpts.json', data_root=str(data_root),
+                            bbox_file=bbox_file, bbox_score_thr=0.95, test_mode=True)
+
+
 def test_bbox_file_requires_test_mode(data_root):
     with pytest.raises(ValueError, match='test_mode'):
         CocoKeypointDataset(ann_file='annotations/kpts.json', data_root=str(data_root),
@@ -169,7 +195,9 @@ def test_missing_and_truncated_annotation_file(tmp_path):
         CocoKeypointDataset(ann_file=str(tmp_path / 'nothere.json'))
     text = json.dumps(coco_json())
     (tmp_path / 'cut.json').write_text(text[:len(text) // 2])
-    with pytest.raises(ValueError, match='cut.json'):
+    # json's own message says where the text stops making sense.
+    with pytest.raises(ValueError, match=r'cut\.json is not valid JSON \(truncated\?\): .*'
+                                         r'line 1 column \d+ \(char \d+\)'):
         CocoKeypointDataset(ann_file=str(tmp_path / 'cut.json'))
 
 
@@ -177,8 +205,13 @@ def test_missing_and_truncated_annotation_file(tmp_path):
     (lambda coco: coco.pop('annotations'), 'annotations'),
     (lambda coco: coco['images'][0].pop('width'), 'width'),
     (lambda coco: coco['annotations'][0].pop('bbox'), 'bbox'),
-    (lambda coco: coco['annotations'][0]['keypoints'].pop(), '51'),
+    (lambda coco: coco['annotations'][0]['keypoints'].pop(),
+     r"annotation id 11 'keypoints' \(17 x \(x, y, v\)\) must be a list of 51 numbers, got 50"),
+    (lambda coco: coco['annotations'][5]['keypoints'].extend([1, 2, 2]),
+     'annotation id 21 .* got 54'),
     (lambda coco: coco['annotations'][0]['bbox'].pop(), '4'),
+    (lambda coco: coco['annotations'][0]['bbox'].__setitem__(2, None),
+     "annotation id 11 'bbox' must be a list of 4 numbers, got None among them"),
     (lambda coco: coco['annotations'][0].update(image_id=99), 'image_id 99'),
 ])
 def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
@@ -195,6 +228,7 @@ def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
     ({'image_id': 1}, 'list'),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4])], 'score'),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3], score=0.5)], '4'),
+    ([dict(image_id=1, category_id=1, bbox=[1, 2, '3', 4], score=0.5)], "got '3' among them"),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4], score=0.5, keypoints=[0] * 50)], '51'),
     ([dict(image_id=7, category_id=1, bbox=[1, 2, 3, 4], score=0.5)], 'image_id 7'),
 ])

@@ -76,11 +76,14 @@ def test_jpeg_with_trailing_bytes_after_the_end_marker_loads(tmp_path):
     assert LoadImage()(dict(img_path=str(path)))['img'].shape == (48, 64, 3)
 
 
-def test_truncated_png_names_the_path(tmp_path):
+@pytest.mark.parametrize('keep', [0.5, 0.9, -20])
+def test_truncated_png_names_the_path(tmp_path, keep):
     ok, encoded = cv2.imencode('.png', smooth_image())
+    data = encoded.tobytes()
     path = tmp_path / 'cut.png'
-    path.write_bytes(encoded.tobytes()[:-20])
-    with pytest.raises(ValueError, match='cut.png'):
+    path.write_bytes(data[:int(len(data) * keep)] if keep > 0 else data[:keep])
+    # libpng reports the missing data and imdecode returns None, so no marker check is needed.
+    with pytest.raises(ValueError, match='cut.png cannot be decoded'):
         LoadImage()(dict(img_path=str(path)))
 
 
@@ -105,6 +108,39 @@ def test_bad_seg_annotation_names_the_file(tmp_path, label_img, message):
         LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'bad_label.png'),
                                  img=np.zeros((48, 64, 3), np.uint8), img_path='frame.png'))
     assert 'bad_label.png' in str(error.value)
+    if label_img.shape == (40, 64):  # a size mismatch names both files and both sizes
+        assert 'frame.png has (48, 64)' in str(error.value)
+
+
+def write_labels(path, values, shape=(4, 8)):
+    labels = np.resize(np.array(values, np.uint8), shape)
+    cv2.imwrite(str(path), labels)
+    return labels
+
+
+def test_label_ids_are_checked_against_the_classes(tmp_path):
+    labels = write_labels(tmp_path / 'ok.png', list(range(19)) + [255])
+    results = LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'ok.png'), num_classes=19,
+                                       ignore_index=255))
+    np.testing.assert_array_equal(results['gt_seg_map'], labels)
+    # Without num_classes (no dataset to say it) the map is taken as it is.
+    write_labels(tmp_path / 'ids.png', [0, 7, 26, 33, 255])
+    loaded = LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'ids.png')))
+    assert loaded['gt_seg_map'].max() == 255
+
+
+@pytest.mark.parametrize('values, ignore_index, unknown', [
+    ([0, 7, 26, 33, 255], 255, '[26, 33]'),  # a *_labelIds.png map
+    ([0, 18, 19], 255, '[19]'),
+    ([0, 1, 255], 19, '[255]'),  # 255 is a class id like any other when ignore_index is 19
+])
+def test_unknown_label_ids_name_the_file_and_the_values(tmp_path, values, ignore_index, unknown):
+    write_labels(tmp_path / 'x_gtFine_labelTrainIds.png', values)
+    with pytest.raises(ValueError) as error:
+        LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'x_gtFine_labelTrainIds.png'),
+                                 num_classes=19, ignore_index=ignore_index))
+    assert (f'x_gtFine_labelTrainIds.png holds label ids {unknown}, outside the 19 classes '
+            f'[0, 19) and the ignore index {ignore_index}') in str(error.value)
 
 
 def test_missing_or_corrupt_seg_annotation(tmp_path):

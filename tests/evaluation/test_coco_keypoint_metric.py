@@ -278,3 +278,17 @@ def test_bad_annotation_files_name_the_file(tmp_path):
         CocoKeypointMetric(str(no_anns))
     with pytest.raises(ValueError, match='score_mode'):
         CocoKeypointMetric(str(no_anns), score_mode='keypoint')
+
+
+@pytest.mark.parametrize('field, value', [('num_keypoints', 0), ('iscrowd', 1)])
+def test_ground_truth_without_evaluable_people_is_an_error(coco_data, tmp_path, field, value):
+    # COCOeval itself would return -1 for every statistic.
+    with open(coco_data[0]) as f:
+        gt = json.load(f)
+    for ann in gt['annotations']:
+        ann[field] = value
+    path = tmp_path / 'unlabelled.json'
+    path.write_text(json.dumps(gt))
+    with pytest.raises(ValueError, match=r'unlabelled\.json has no non-crowd person with labelled '
+                                         r'keypoints: keypoint AP/AR would be undefined'):
+        CocoKeypointMetric(str(path))

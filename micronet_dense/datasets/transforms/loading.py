@@ -75,10 +75,16 @@ class LoadImage(BaseTransform):
 class LoadSegAnnotation(BaseTransform):
     """Load a single-channel uint8 label map (e.g. Cityscapes ``*_labelTrainIds.png``).
 
+    With ``num_classes`` in the results (the dataset puts it in each data info) every value
+    must be a class id in ``[0, num_classes)`` or ``ignore_index``: a map of another id space
+    (e.g. ``*_labelIds.png``, ids up to 33) would otherwise train and score wrong classes, or
+    fail later in the loss without naming the file.
+
     Required Keys:
 
     - seg_map_path
     - img (optional; its height and width must match the label map)
+    - num_classes (optional), ignore_index (optional, default 255)
 
     Added Keys:
 
@@ -99,5 +105,23 @@ class LoadSegAnnotation(BaseTransform):
             raise ValueError(
                 f'segmentation map {path} has size {seg_map.shape} (H, W) but image '
                 f'{results.get("img_path")} has {results["img"].shape[:2]}')
+        if 'num_classes' in results:
+            _check_label_ids(seg_map, results['num_classes'], results.get('ignore_index', 255),
+                             path)
         results['gt_seg_map'] = seg_map
         return results
+
+
+def _check_label_ids(seg_map: np.ndarray, num_classes: int, ignore_index: int, path) -> None:
+    """Raise naming ``path`` and the values if ``seg_map`` holds ids outside the classes."""
+    present = np.bincount(seg_map.ravel(), minlength=256) > 0
+    known = np.zeros(256, dtype=bool)
+    known[:num_classes] = True
+    if 0 <= ignore_index < 256:
+        known[ignore_index] = True
+    unknown = np.flatnonzero(present & ~known)
+    if unknown.size:
+        raise ValueError(
+            f'segmentation map {path} holds label ids {unknown.tolist()}, outside the '
+            f'{num_classes} classes [0, {num_classes}) and the ignore index {ignore_index}; '
+            f'is it a map of other ids (e.g. *_labelIds.png instead of *_labelTrainIds.png)?')

@@ -172,7 +172,8 @@ class TopdownRandomHalfBody(BaseTransform):
     keypoints, with probability ``prob``. If one half has too few labelled
     keypoints the other half is used, otherwise the upper body is chosen with
     probability ``upper_prioritized_prob``. The new box is centred on the mean
-    of the chosen labelled keypoints and spans their extent times ``padding``.
+    of the chosen labelled keypoints and spans their extent times ``padding``
+    (the instance box is kept if they all coincide).
 
     Required Keys:
 
@@ -243,8 +244,12 @@ class TopdownRandomHalfBody(BaseTransform):
             if ids is None:
                 continue
             points = results['keypoints'][n, ids]
+            extent = points.max(axis=0) - points.min(axis=0)
+            if not extent.any():
+                # Coinciding keypoints span no box; keep the instance box.
+                continue
             center[n] = points.mean(axis=0)
-            scale[n] = (points.max(axis=0) - points.min(axis=0)) * self.padding
+            scale[n] = extent * self.padding
         results['bbox_center'] = center
         results['bbox_scale'] = scale
         return results
@@ -383,6 +388,14 @@ class TopdownAffine(BaseTransform):
                 f'{len(results["bbox_center"])} ({results.get("img_path")})')
         w, h = self.input_size
         bbox_scale = _fix_aspect_ratio(results['bbox_scale'], w / h)
+        if not (np.isfinite(results['bbox_center']).all() and np.isfinite(bbox_scale).all()
+                and (results['bbox_scale'] >= 0).all() and (bbox_scale > 0).all()):
+            # One positive side defines the crop (the other follows the aspect ratio); a
+            # point or a reversed box does not, and would warp with an infinite zoom.
+            raise ValueError(
+                f'TopdownAffine: box of centre {results["bbox_center"][0].tolist()} and size '
+                f'{results["bbox_scale"][0].tolist()} has no area to crop '
+                f'(id {results.get("id")}, {results.get("img_path")})')
         center = results['bbox_center'][0].astype(np.float32)
         rotation = float(results['bbox_rotation'][0]) if 'bbox_rotation' in results else 0.
         warp = get_warp_matrix(center, bbox_scale[0], rotation, (w, h))

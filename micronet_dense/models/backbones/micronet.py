@@ -4,7 +4,7 @@ ICCV 2021, arXiv 2108.05894), m0–m3 exactly as the official code and released 
 Dense tasks run the stride-32 rows at stride 16 (``strides=(2, 2, 2, 2, 1)``), as the paper does for
 COCO keypoints and arXiv 2011.12289 for Cityscapes.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Literal, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -71,6 +71,9 @@ ARCH_ROWS: Dict[str, List[Tuple[int, ...]]] = {
     ],
 }
 
+# The arch names as a type, so that a config naming another arch fails its check before building.
+MicroNetArch = Literal[tuple(ARCH_ROWS)]
+
 # Model-wide settings (official `scripts/*.sh`): stem groups (g1, g2) — the stem outputs g1·g2
 # channels —, hidden width and dropout of the ImageNet classifier, and the initial offsets of
 # the K=2 Dynamic Shift-Max layers.
@@ -126,7 +129,7 @@ class MicroNet(BaseModule):
     Shapes: (B, 3, H, W) -> tuple of (B, C_i, H/r_i, W/r_i), with (C_i, r_i) in ``feature_info``.
     """
 
-    def __init__(self, arch: str = 'm0', out_indices: Sequence[int] = (4,),
+    def __init__(self, arch: MicroNetArch = 'm0', out_indices: Sequence[int] = (4,),
                  strides: Sequence[int] = (2, 2, 2, 2, 2), dilations: Sequence[int] = (1, 1, 1, 1, 1),
                  frozen_stages: int = -1, norm_eval: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
