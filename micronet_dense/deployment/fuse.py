@@ -8,12 +8,13 @@ float rounding), with
   moved into its Dynamic Shift-Max layers: a channel permutation passes unchanged through a
   depthwise conv (whose filters are permuted instead), and a Dynamic Shift-Max that reads its input
   through one permutation and writes through another only changes which two channel gathers
-  feed its fusion, so a B/C block needs five gathers instead of seven;
+  feed its fusion, so a B/C block with three Dynamic Shift-Max layers copies its tensor five times
+  instead of seven;
 * Dynamic Shift-Max's hyper-function collapsed to pool → FC → ReLU → FC → clamp (the h-sigmoid's
   scale, shift and the initial offsets folded into the second FC);
 * the MR-ASPP head's high-resolution classifier applied before the bilinear upsampling (a 1×1 conv
   commutes with bilinear interpolation, whose weights sum to one), so 19 channels are upsampled
-  instead of 128–256.
+  instead of the branch's 256.
 
 The copy keeps the estimator's interface (``mode='tensor'`` and ``'predict'``) but cannot be trained.
 """

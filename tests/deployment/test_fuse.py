@@ -1,6 +1,7 @@
 """The fused inference model equals the training model in eval mode."""
 import pytest
 import torch
+from mmengine.structures import BaseDataElement
 from torch import nn
 
 from micronet_dense.deployment import fuse_model
@@ -47,3 +48,17 @@ def test_fused_dynamic_shift_max_reads_and_writes_through_permutations(num_fusio
     with torch.no_grad():
         actual = FusedDynamicShiftMax(dsm, in_perm, out_perm)(z)
     torch.testing.assert_close(actual, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_fused_model_predicts_like_the_model(build_model):
+    pose = build_model('pose', 'm0')
+    meta = dict(flip_indices=[0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15],
+                input_size=(48, 64), input_center=(100.0, 80.0), input_scale=(60.0, 80.0))
+    x = torch.randn(2, 3, 64, 48, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        expected = pose(x, [BaseDataElement(metainfo=meta) for _ in range(2)], mode='predict')
+        actual = fuse_model(pose)(x, [BaseDataElement(metainfo=meta) for _ in range(2)], mode='predict')
+    for e, a in zip(expected, actual):
+        torch.testing.assert_close(a.pred_instances.keypoints, e.pred_instances.keypoints)
+        torch.testing.assert_close(a.pred_instances.keypoint_scores, e.pred_instances.keypoint_scores,
+                                   rtol=0, atol=1e-5)
