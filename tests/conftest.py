@@ -1,5 +1,50 @@
 """Every test runs with micronet_dense's modules registered and its default scope set, as the
-tools do."""
+tools do. Session fixtures: tiny generated sample sets and random-weight sample checkpoints."""
+import pytest
+import torch
+
+from micronet_dense.apis import init_model
 from micronet_dense.utils import register_all_modules
 
 register_all_modules()
+
+POSE_SAMPLE_CONFIG = 'configs/pose/micronet_m0_coco_sample.py'
+SEG_SAMPLE_CONFIG = 'configs/seg/micronet_m0_cityscapes_sample.py'
+
+
+@pytest.fixture(scope='session')
+def coco_sample_root(tmp_path_factory) -> str:
+    """A tiny synthetic COCO keypoint set (4 train, 3 val images of 320x240); root ends with /."""
+    from micronet_dense.datasets.samples.coco_keypoints import make_coco_sample
+    root = str(tmp_path_factory.mktemp('coco_sample')) + '/'
+    make_coco_sample(root, num_train_images=4, num_val_images=3, seed=0, progress=False)
+    return root
+
+
+@pytest.fixture(scope='session')
+def cityscapes_sample_root(tmp_path_factory) -> str:
+    """A tiny synthetic Cityscapes set (1 train, 2 val images of 256x512) with train-id maps."""
+    from micronet_dense.datasets.cityscapes_conversion import convert_cityscapes
+    from micronet_dense.datasets.samples.cityscapes import make_cityscapes_sample
+    root = str(tmp_path_factory.mktemp('cityscapes_sample')) + '/'
+    make_cityscapes_sample(root, num_train=1, num_val=2, progress=False)
+    convert_cityscapes(root, progress=False)
+    return root
+
+
+def _random_checkpoint(config: str, path) -> str:
+    torch.manual_seed(0)
+    torch.save({'state_dict': init_model(config).state_dict()}, str(path))
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def pose_checkpoint(tmp_path_factory) -> str:
+    """Randomly initialised weights of the m0 sample pose model, saved as a checkpoint."""
+    return _random_checkpoint(POSE_SAMPLE_CONFIG, tmp_path_factory.mktemp('ckpt') / 'pose.pth')
+
+
+@pytest.fixture(scope='session')
+def seg_checkpoint(tmp_path_factory) -> str:
+    """Randomly initialised weights of the m0 sample segmentation model, saved as a checkpoint."""
+    return _random_checkpoint(SEG_SAMPLE_CONFIG, tmp_path_factory.mktemp('ckpt') / 'seg.pth')

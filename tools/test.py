@@ -1,6 +1,6 @@
 """Evaluate a checkpoint on a config's test set.
 
-    python tools/test.py CONFIG CHECKPOINT [--out metrics.json] [--work-dir DIR]
+    python tools/test.py CONFIG CHECKPOINT [--out metrics.json] [--show-dir DIR] [--work-dir DIR]
                          [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
@@ -19,6 +19,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--out', help='write the metrics as JSON to this file')
+    parser.add_argument('--show-dir', help='write each test image with its predictions drawn '
+                        '(keypoints coloured by score / segmentation overlay) to this folder')
     add_run_arguments(parser)
     return parser.parse_args()
 
@@ -30,6 +32,9 @@ def main() -> None:
     except DatasetNotFoundError as exc:
         sys.exit(f'error: {exc}')
     cfg.load_from = args.checkpoint
+    if args.show_dir:
+        cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                            dict(type='PredictionVisualizationHook', out_dir=args.show_dir)]
     # The checkpoint loads with weights_only=True and mmengine's allow-list.
     with mmengine_checkpoint_globals():
         metrics = Runner.from_cfg(cfg).test()

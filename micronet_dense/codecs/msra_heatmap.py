@@ -87,26 +87,31 @@ class MSRAHeatmap:
         heatmaps = np.zeros((keypoints.shape[1], h, w), dtype=np.float32)
         keypoint_weights = (keypoints_visible > 0).astype(np.float32)
         radius = 3 * self.sigma
-        for n, k in np.argwhere(keypoint_weights > 0):
-            mu = keypoints[n, k] / self.scale_factor
+        centres = keypoints / self.scale_factor  # (N, K, 2) heatmap pixels
+        if not self.unbiased:
+            # HRNet's int(x / stride + 0.5): truncation, not floor.
+            centres = np.trunc(centres + 0.5)
+        off_heatmap = ((centres - radius > (w - 1, h - 1)).any(-1) |
+                       (centres + radius < 0).any(-1))
+        keypoint_weights[off_heatmap] = 0
+        grid_x = np.arange(w, dtype=np.float32)
+        grid_y = np.arange(h, dtype=np.float32)
+        # All keypoints of an instance at once, on the whole heatmap; HRNet's Gaussian is then
+        # cut to the 3-sigma window of its rounded centre. DARK needs the whole Gaussian so
+        # that its log stays quadratic around the peak after blurring.
+        for n in range(keypoints.shape[0]):
+            labelled = np.flatnonzero(keypoint_weights[n] > 0)
+            mu = centres[n, labelled]  # (k, 2)
+            xs = grid_x - mu[:, :1]  # (k, w)
+            ys = grid_y - mu[:, 1:]  # (k, h)
+            gaussians = np.exp(-(xs[:, None, :]**2 + ys[:, :, None]**2) / (2 * self.sigma**2))
             if not self.unbiased:
-                # HRNet's int(x / stride + 0.5): truncation, not floor.
-                mu = np.trunc(mu + 0.5)
-            if (mu - radius > (w - 1, h - 1)).any() or (mu + radius < 0).any():
-                keypoint_weights[n, k] = 0
-                continue
-            if self.unbiased:
-                # DARK needs the whole Gaussian so that its log stays quadratic
-                # around the peak after blurring.
-                x0, y0, x1, y1 = 0, 0, w - 1, h - 1
-            else:
-                x0, y0 = np.maximum(np.ceil(mu - radius), 0).astype(int)
-                x1, y1 = np.minimum(np.floor(mu + radius), (w - 1, h - 1)).astype(int)
-            xs = np.arange(x0, x1 + 1, dtype=np.float32) - mu[0]
-            ys = np.arange(y0, y1 + 1, dtype=np.float32)[:, None] - mu[1]
-            gaussian = np.exp(-(xs**2 + ys**2) / (2 * self.sigma**2))
-            window = heatmaps[k, y0:y1 + 1, x0:x1 + 1]
-            np.maximum(window, gaussian, out=window)
+                in_x = (grid_x >= np.ceil(mu[:, :1] - radius)) & (
+                    grid_x <= np.floor(mu[:, :1] + radius))
+                in_y = (grid_y >= np.ceil(mu[:, 1:] - radius)) & (
+                    grid_y <= np.floor(mu[:, 1:] + radius))
+                gaussians = np.where(in_y[:, :, None] & in_x[:, None, :], gaussians, 0)
+            heatmaps[labelled] = np.maximum(heatmaps[labelled], gaussians)
         return dict(heatmaps=heatmaps, keypoint_weights=keypoint_weights)
 
     def decode(self, heatmaps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

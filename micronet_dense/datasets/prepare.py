@@ -32,7 +32,8 @@ def _generate_sample(sample: dict) -> None:
     options = {k: v for k, v in sample.items() if k not in ('type', 'root')}
     if kind == 'coco_keypoints':
         from .samples.coco_keypoints import is_complete, make_coco_sample
-        if not is_complete(root):
+        generated_with = {k: v for k, v in options.items() if k != 'progress'}
+        if not is_complete(root, **generated_with):
             print_log(f'generating the COCO keypoint sample set in {root}', logger='current')
             make_coco_sample(root, **options)
     elif kind == 'cityscapes':

@@ -93,6 +93,50 @@ def test_instances_merge_by_maximum():
     assert encoded['keypoint_weights'].shape == (2, 1)
 
 
+def hrnet_loop_targets(keypoints, visible, input_size, heatmap_size, sigma, unbiased):
+    """The targets drawn keypoint by keypoint, as HRNet's generate_target does (float32)."""
+    w, h = heatmap_size
+    stride = np.array(input_size, np.float32) / np.array(heatmap_size, np.float32)
+    heatmaps = np.zeros((keypoints.shape[1], h, w), np.float32)
+    weights = (visible > 0).astype(np.float32)
+    radius = 3 * sigma
+    for n, k in np.argwhere(weights > 0):
+        mu = keypoints[n, k].astype(np.float32) / stride
+        if not unbiased:
+            mu = np.trunc(mu + 0.5)
+        if (mu - radius > (w - 1, h - 1)).any() or (mu + radius < 0).any():
+            weights[n, k] = 0
+            continue
+        if unbiased:
+            x0, y0, x1, y1 = 0, 0, w - 1, h - 1
+        else:
+            x0, y0 = np.maximum(np.ceil(mu - radius), 0).astype(int)
+            x1, y1 = np.minimum(np.floor(mu + radius), (w - 1, h - 1)).astype(int)
+        xs = np.arange(x0, x1 + 1, dtype=np.float32) - mu[0]
+        ys = np.arange(y0, y1 + 1, dtype=np.float32)[:, None] - mu[1]
+        window = heatmaps[k, y0:y1 + 1, x0:x1 + 1]
+        np.maximum(window, np.exp(-(xs**2 + ys**2) / (2 * sigma**2)), out=window)
+    return heatmaps, weights
+
+
+@pytest.mark.parametrize('unbiased', [False, True])
+@pytest.mark.parametrize('sizes, sigma', [(((192, 256), (48, 64)), 2.0),
+                                          (((96, 128), (24, 32)), 1.0)])
+def test_encode_equals_keypoint_by_keypoint_targets_bit_for_bit(unbiased, sizes, sigma):
+    rng = np.random.default_rng(7)
+    input_size, heatmap_size = sizes
+    codec = MSRAHeatmap(input_size, heatmap_size, sigma, unbiased)
+    for num_instances in (1, 1, 1, 2, 3) * 20:
+        # Some keypoints partly or wholly off the heatmap, some unlabelled.
+        keypoints = rng.uniform(-40, 1.2 * max(input_size), (num_instances, 17, 2))
+        visible = rng.choice([0, 1, 2], (num_instances, 17))
+        encoded = codec.encode(keypoints, visible)
+        heatmaps, weights = hrnet_loop_targets(keypoints, visible, input_size, heatmap_size,
+                                               sigma, unbiased)
+        np.testing.assert_array_equal(encoded['heatmaps'], heatmaps)
+        np.testing.assert_array_equal(encoded['keypoint_weights'], weights)
+
+
 def test_unbiased_encoding_and_dark_decoding_recover_subpixel_location():
     codec = MSRAHeatmap(unbiased=True)
     keypoints = np.array([[[41.3, 58.7], [101.9, 150.2]]])

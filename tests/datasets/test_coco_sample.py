@@ -10,10 +10,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from mmengine.config import Config
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
+from micronet_dense.datasets.prepare import ensure_dataset
 from micronet_dense.datasets.samples import coco_keypoints
 from micronet_dense.datasets.samples.coco_keypoints import (annotation_path, detection_path,
                                                             is_complete, make_coco_sample)
@@ -256,6 +258,25 @@ def test_is_complete_detects_missing_pieces(tmp_path):
     make_coco_sample(out, 2, 2, progress=False)
     os.remove(annotation_path(out, 'train'))
     assert not is_complete(out)
+
+
+def test_is_complete_only_for_the_options_asked_for(tmp_path):
+    out = str(tmp_path)
+    make_coco_sample(out, 2, 3, seed=4, image_size=(128, 96), progress=False)
+    assert is_complete(out, num_train_images=2, num_val_images=3, seed=4, image_size=(128, 96))
+    assert not is_complete(out, num_train_images=3)
+    assert not is_complete(out, num_val_images=2)
+    assert not is_complete(out, seed=0)
+    assert not is_complete(out, image_size=(96, 128))
+
+
+def test_ensure_dataset_regenerates_a_sample_of_another_size(tmp_path):
+    out = str(tmp_path) + '/'
+    make_coco_sample(out, 2, 2, progress=False)
+    ensure_dataset(Config(dict(sample_data=dict(type='coco_keypoints', root=out,
+                                                num_train_images=3, num_val_images=2,
+                                                progress=False))), loaders=())
+    assert is_complete(out, num_train_images=3, num_val_images=2)
 
 
 def test_interrupted_regeneration_is_not_complete(tmp_path, monkeypatch):

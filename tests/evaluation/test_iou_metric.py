@@ -111,6 +111,27 @@ def test_intersect_and_union_equals_confusion_matrix_rows_and_columns():
     assert areas.intersect.dtype == np.int64
 
 
+@pytest.mark.parametrize('label_dtype', [np.uint8, np.int64])
+def test_intersect_and_union_of_a_large_map_counted_in_steps(label_dtype):
+    # 512 x 701 pixels: several counting steps, the last one partial.
+    rng = np.random.default_rng(5)
+    preds, labels = random_maps(rng, 1, 19, shape=(512, 701))
+    areas = intersect_and_union(preds[0], labels[0].astype(label_dtype), 19, IGNORE)
+    confusion = reference_scores(preds, labels, 19)['confusion']
+    np.testing.assert_array_equal(areas.intersect, np.diag(confusion))
+    np.testing.assert_array_equal(areas.label, confusion.sum(axis=1))
+    np.testing.assert_array_equal(areas.pred, confusion.sum(axis=0))
+
+
+def test_unknown_ids_anywhere_in_a_large_map_are_all_named():
+    label = np.zeros((512, 701), np.int64)
+    pred = np.zeros((512, 701), np.int64)
+    pred[0, 0], pred[-1, -1], pred[300, 5] = 19, -2, 40
+    label[-1, -1] = IGNORE  # -2 sits on an ignored pixel: not counted, not an error
+    with pytest.raises(ValueError, match=r'prediction holds unknown class ids \[19, 40\]'):
+        intersect_and_union(pred, label, 19, IGNORE)
+
+
 def test_unknown_label_ids_name_the_image():
     metric = IoUMetric(num_classes=19)
     label = np.zeros((4, 4), np.uint8)

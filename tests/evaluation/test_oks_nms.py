@@ -7,7 +7,7 @@ import pytest
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from micronet_dense.evaluation.functional.oks_nms import oks_iou, oks_nms
+from micronet_dense.evaluation.functional.oks_nms import oks_iou, oks_nms, oks_nms_arrays
 
 # COCO person keypoint sigmas as published with the COCO keypoint evaluation.
 SIGMAS = [.026, .025, .025, .035, .035, .079, .079, .072, .072, .062, .062, .107, .107, .087,
@@ -150,3 +150,42 @@ def test_oks_nms_empty_and_bad_input():
         oks_iou(_pose(0, 0)[:5], _pose(1, 1)[None, :5], 1.0, np.ones(1))
     with pytest.raises(ValueError, match='others'):
         oks_iou(_pose(0, 0), _pose(1, 1), 1.0, np.ones(1))
+
+
+def _reference_oks_nms(keypoints, scores, areas, thr, vis_thr=None):
+    """HRNet's greedy loop, one OKS row per kept instance, written out with numpy."""
+    variances = (np.array(SIGMAS) * 2)**2
+    order = np.argsort(-scores, kind='stable')
+    keep = []
+    while order.size > 0:
+        current, rest = order[0], order[1:]
+        keep.append(int(current))
+        d2 = ((keypoints[rest, :, :2] - keypoints[current, :, :2])**2).sum(-1)
+        e = d2 / variances / ((areas[current] + areas[rest, None]) / 2 + np.spacing(1)) / 2
+        if vis_thr is None:
+            oks = np.exp(-e).mean(axis=1)
+        else:
+            kept = (keypoints[current, :, 2] > vis_thr) & (keypoints[rest, :, 2] > vis_thr)
+            oks = np.array([np.exp(-e[i][kept[i]]).mean() if kept[i].any() else 0.0
+                            for i in range(len(rest))])
+        order = rest[oks <= thr]
+    return keep
+
+
+@pytest.mark.parametrize('vis_thr', [None, 0.3])
+def test_oks_nms_arrays_equals_reference_greedy_loop_on_crowded_scene(vis_thr):
+    # 150 detections of 12 people (more than one block of rows), tied scores included.
+    rng = np.random.default_rng(3)
+    people = rng.uniform(0, 400, (12, 1, 2)) + rng.uniform(0, 60, (12, 17, 2))
+    owner = rng.integers(0, 12, 150)
+    xy = people[owner] + rng.normal(0, 1.5, (150, 17, 2)) * rng.uniform(0.1, 3, (150, 1, 1))
+    keypoints = np.concatenate([xy, rng.uniform(0, 1, (150, 17, 1))], axis=2)
+    scores = rng.choice(np.linspace(0.1, 1.0, 40), 150)
+    areas = rng.uniform(500, 4000, 150)
+
+    expected = _reference_oks_nms(keypoints, scores, areas, 0.9, vis_thr)
+    assert 12 <= len(expected) < 140  # the scene does exercise suppression
+    assert oks_nms_arrays(keypoints, scores, areas, 0.9, vis_thr=vis_thr) == expected
+    assert oks_nms_arrays(keypoints, scores, areas, 0.9, vis_thr=vis_thr, block=1) == expected
+    instances = [dict(keypoints=k, score=s, area=a) for k, s, a in zip(keypoints, scores, areas)]
+    assert oks_nms(instances, 0.9, vis_thr=vis_thr) == expected

@@ -1,10 +1,13 @@
 """tools/analysis_tools/get_flops.py: the JSON line gives the paper's figures."""
 import json
+import runpy
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from micronet_dense.apis import init_model
 
 REPO = Path(__file__).parents[2]
 PAPER = {'m0': (1_019_590, 4), 'm1': (1_777_587, 6), 'm2': (2_393_876, 12), 'm3': (2_622_960, 21)}
@@ -21,3 +24,36 @@ def test_get_flops_reports_paper_numbers(arch):
     assert round(summary['madds'] / 1e6) == madds
     assert summary['convention'] == 'paper'
     assert 'backbone.stage4' in out and 'paper convention' in out
+
+
+def _summary(config, capsys, monkeypatch, *shape):
+    """Runs the tool in this process (no second interpreter start-up); its stdout and summary."""
+    monkeypatch.setattr(sys, 'argv', ['get_flops.py', config,
+                                      *(['--shape', *map(str, shape)] if shape else [])])
+    runpy.run_path(str(REPO / 'tools' / 'analysis_tools' / 'get_flops.py'), run_name='__main__')
+    out = capsys.readouterr().out
+    return out, json.loads(out.strip().splitlines()[-1])
+
+
+def _num_parameters(config):
+    return sum(p.numel() for p in init_model(REPO / config).parameters())
+
+
+def test_get_flops_on_a_pose_config(capsys, monkeypatch):
+    config = 'configs/pose/micronet_m0_coco.py'
+    out, summary = _summary(config, capsys, monkeypatch)
+    assert summary['input_shape'] == [256, 192]  # the config's input_shape
+    assert summary['params'] == _num_parameters(config)
+    assert round(summary['madds'] / 1e5) == 454  # "45.4M MAdds" in the config's header
+    assert 'head.blocks' in out and 'backbone.stage4' in out
+
+
+def test_get_flops_on_a_segmentation_config(capsys, monkeypatch):
+    config = 'configs/seg/micronet_m0_cityscapes.py'
+    out, summary = _summary(config, capsys, monkeypatch, 256, 512)
+    assert summary['input_shape'] == [256, 512]
+    assert summary['params'] == _num_parameters(config)
+    # Convolutions dominate, so a quarter of each side costs ~1/16 of the 1024x2048 figure
+    # (0.629G MAdds in the config's header).
+    assert abs(16 * summary['madds'] / 0.629e9 - 1) < 0.02
+    assert 'decode_head' in out

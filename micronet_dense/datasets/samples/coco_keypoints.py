@@ -563,17 +563,30 @@ def make_coco_sample(out_dir: str, num_train_images: int = 160, num_val_images: 
     return counts
 
 
-def is_complete(out_dir: str) -> bool:
+def is_complete(out_dir: str, num_train_images: Optional[int] = None,
+                num_val_images: Optional[int] = None, seed: Optional[int] = None,
+                image_size: Optional[Tuple[int, int]] = None) -> bool:
     """True when ``out_dir`` holds a finished sample: both annotation files parse, every image
-    they list exists, and the detection files exist."""
+    they list exists, and the detection files exist; and, for each of the other arguments given,
+    the sample was generated with that value (a sample of another size or seed is not the one
+    asked for)."""
+    wanted_images = dict(train=num_train_images, val=num_val_images)
     for split in SPLITS:
         if not osp.isfile(detection_path(out_dir, split)):
             return False
         try:
             with open(annotation_path(out_dir, split), 'rb') as f:
-                images = json.load(f)['images']
+                dataset = json.load(f)
+            images, stored_seed = dataset['images'], dataset['info']['seed']
             files = [osp.join(out_dir, f'{split}2017', image['file_name']) for image in images]
+            sizes = {(image['width'], image['height']) for image in images}
         except (OSError, ValueError, KeyError, TypeError):
+            return False
+        if wanted_images[split] is not None and len(images) != wanted_images[split]:
+            return False
+        if seed is not None and stored_seed != seed:
+            return False
+        if image_size is not None and images and sizes != {tuple(image_size)}:
             return False
         if not all(osp.isfile(path) for path in files):
             return False

@@ -4,7 +4,7 @@ import io
 import json
 import os.path as osp
 import tempfile
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -14,7 +14,7 @@ from mmengine.logging import MMLogger
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS, oks_nms
+from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS, oks_nms_arrays
 from micronet_dense.registry import METRICS
 from micronet_dense.utils.atomic_io import write_json_atomic
 
@@ -82,7 +82,27 @@ def _to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
+def _instance_record(instance_id: Optional[int], img_id: int, bbox_score: float, area: float,
+                     keypoints: np.ndarray, keypoint_scores: np.ndarray) -> dict:
+    """One collected instance: ``keypoints`` (K, 2) and ``keypoint_scores`` (K,) float64."""
+    return dict(id=instance_id, img_id=img_id, bbox_score=bbox_score, area=area,
+                keypoints=keypoints, keypoint_scores=keypoint_scores)
+
+
+def _check_shapes(keypoints: np.ndarray, keypoint_scores: np.ndarray, num: int) -> np.ndarray:
+    """Raise unless ``keypoints`` is (num, K, 2) and ``keypoint_scores`` (num, K); return
+    ``keypoint_scores``."""
+    if keypoints.ndim != 3 or keypoints.shape[0] != num or keypoints.shape[2] != 2:
+        raise ValueError(f'keypoints must have shape ({num}, K, 2), got {keypoints.shape}')
+    if keypoint_scores.shape != keypoints.shape[:2]:
+        raise ValueError(f'keypoint_scores must have shape {keypoints.shape[:2]}, '
+                         f'got {keypoint_scores.shape}')
+    return keypoint_scores
+
+
 def _scalar(value: Any, field: str) -> float:
+    if isinstance(value, (int, float)):
+        return float(value)
     array = _to_numpy(value).reshape(-1)
     if array.size != 1:
         raise ValueError(f"data sample field '{field}' must be a scalar or 1-element array, "
@@ -155,9 +175,10 @@ class CocoKeypointMetric(BaseMetric):
                 raise ValueError('CocoKeypointMetric evaluates top-down predictions: '
                                  "'pred_instances.keypoints' must hold 1 instance per sample, "
                                  f'got shape {keypoints.shape}')
-            self.add_instances([img_id], [_scalar(bbox_score, 'bbox_score')],
-                               [_scalar(area, 'area')], keypoints, keypoint_scores,
-                               ids=[instance_id])
+            keypoint_scores = _check_shapes(keypoints, _to_numpy(keypoint_scores), 1)
+            self.results.append(
+                _instance_record(int(instance_id), int(img_id), _scalar(bbox_score, 'bbox_score'),
+                                 _scalar(area, 'area'), keypoints[0], keypoint_scores[0]))
 
     def add_instances(self,
                       img_ids: Sequence[int],
@@ -183,24 +204,14 @@ class CocoKeypointMetric(BaseMetric):
         areas = _to_numpy(areas).reshape(-1)
         img_ids = [int(img_id) for img_id in img_ids]
         num = len(img_ids)
-        if keypoints.ndim != 3 or keypoints.shape[0] != num or keypoints.shape[2] != 2:
-            raise ValueError(f'keypoints must have shape ({num}, K, 2), got {keypoints.shape}')
-        if keypoint_scores.shape != keypoints.shape[:2]:
-            raise ValueError(f'keypoint_scores must have shape {keypoints.shape[:2]}, '
-                             f'got {keypoint_scores.shape}')
+        _check_shapes(keypoints, keypoint_scores, num)
         ids = [None] * num if ids is None else [int(i) for i in ids]
         for name, values in (('bbox_scores', bbox_scores), ('areas', areas), ('ids', ids)):
             if len(values) != num:
                 raise ValueError(f'{name} must have {num} entries, got {len(values)}')
-        for n in range(num):
-            self.results.append(
-                dict(
-                    id=ids[n],
-                    img_id=img_ids[n],
-                    bbox_score=float(bbox_scores[n]),
-                    area=float(areas[n]),
-                    keypoints=keypoints[n],
-                    keypoint_scores=keypoint_scores[n]))
+        self.results.extend(
+            _instance_record(ids[n], img_ids[n], float(bbox_scores[n]), float(areas[n]),
+                             keypoints[n], keypoint_scores[n]) for n in range(num))
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Rescore, OKS-NMS, write the results JSON and run COCOeval.
@@ -248,38 +259,41 @@ class CocoKeypointMetric(BaseMetric):
         """COCO result entries grouped by ascending image id; within an image by
         decreasing score after OKS-NMS, else in collection order."""
         keypoint_scores = np.stack([record['keypoint_scores'] for record in records])
+        keypoints = np.concatenate(
+            [np.stack([record['keypoints'] for record in records]), keypoint_scores[..., None]],
+            axis=2)  # (N, K, 3)
         bbox_scores = np.array([record['bbox_score'] for record in records])
+        areas = np.array([record['area'] for record in records])
+        img_ids = np.array([record['img_id'] for record in records])
         if self.score_mode == 'bbox_keypoint':
             scores = bbox_keypoint_score(bbox_scores, keypoint_scores, self.keypoint_score_thr)
         else:
             scores = bbox_scores
-        by_image = defaultdict(list)
-        for record, kpt_scores, score in zip(records, keypoint_scores, scores):
-            by_image[record['img_id']].append(
-                dict(
-                    keypoints=np.concatenate([record['keypoints'], kpt_scores[:, None]], axis=1),
-                    score=float(score),
-                    area=record['area']))
-        coco_results = []
-        for img_id in sorted(by_image):
-            instances = by_image[img_id]
+        # A stable sort keeps the collection order within each image.
+        by_image = np.argsort(img_ids, kind='stable')
+        _, image_starts = np.unique(img_ids[by_image], return_index=True)
+        kept = []
+        for indices in np.split(by_image, image_starts[1:]):
             if self.nms_mode == 'oks_nms':
-                kept = oks_nms(instances, self.nms_thr)
+                kept.extend(indices[oks_nms_arrays(keypoints[indices], scores[indices],
+                                                   areas[indices], self.nms_thr)])
             else:
-                kept = range(len(instances))
-            coco_results.extend(
-                dict(
-                    image_id=img_id,
-                    category_id=PERSON_CATEGORY_ID,
-                    keypoints=instances[i]['keypoints'].reshape(-1).tolist(),
-                    score=instances[i]['score']) for i in kept)
-        return coco_results
+                kept.extend(indices)
+        kept = np.array(kept, dtype=np.int64)
+        return [
+            dict(image_id=img_id, category_id=PERSON_CATEGORY_ID, keypoints=flat, score=score)
+            for img_id, flat, score in zip(img_ids[kept].tolist(),
+                                           keypoints[kept].reshape(kept.size, -1).tolist(),
+                                           scores[kept].tolist())
+        ]
 
     def _evaluate(self, coco_results: List[dict], outfile: str) -> Dict[str, float]:
         write_json_atomic(outfile, coco_results)
         # pycocotools reports progress on stdout; only the summary goes to the log.
         with contextlib.redirect_stdout(io.StringIO()):
-            coco_dt = self.coco_gt.loadRes(outfile)
+            # The entries just written, without reading them back: loadRes adds its own
+            # fields to them, hence after the file is written.
+            coco_dt = self.coco_gt.loadRes(coco_results)
             coco_eval = COCOeval(self.coco_gt, coco_dt, 'keypoints')
             coco_eval.evaluate()
             coco_eval.accumulate()

@@ -1,0 +1,29 @@
+"""Person boxes from a COCO-format detection result file (no person detector is bundled)."""
+from collections import defaultdict
+from typing import Dict
+
+import numpy as np
+
+from micronet_dense.datasets.coco_keypoint import (PERSON_CATEGORY_ID, _check_length, _load_json,
+                                                   _require)
+
+
+def load_person_detections(path: str, score_thr: float = 0.0,
+                           category_id: int = PERSON_CATEGORY_ID) -> Dict[int, np.ndarray]:
+    """``image_id -> (N, 4) float32 xyxy`` boxes of ``category_id`` scored >= ``score_thr``.
+
+    The file is a COCO result list ``[{"image_id", "bbox": [x, y, w, h], "score",
+    "category_id"}, ...]``, as person detectors evaluated on COCO write it. Images without a kept
+    box are absent from the mapping.
+    """
+    detections = _load_json(path, 'detection file')
+    if not isinstance(detections, list):
+        raise ValueError(f'{path}: expected a list of detections, got {type(detections).__name__}')
+    boxes = defaultdict(list)
+    for i, det in enumerate(detections):
+        _require(det, ('image_id', 'category_id', 'bbox', 'score'), path, f'detection [{i}]')
+        _check_length(det['bbox'], 4, path, f"detection [{i}] 'bbox'")
+        if det['category_id'] == category_id and det['score'] >= score_thr:
+            x, y, w, h = det['bbox']
+            boxes[det['image_id']].append((x, y, x + w, y + h))
+    return {image_id: np.asarray(b, dtype=np.float32) for image_id, b in boxes.items()}

@@ -1,0 +1,110 @@
+"""MicroNetInferencer over images, folders and videos; person detections from COCO result files."""
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+
+from micronet_dense.apis import FrameSource, MicroNetInferencer, load_person_detections
+from micronet_dense.apis.cli import frame_image_id
+from tests.conftest import POSE_SAMPLE_CONFIG, SEG_SAMPLE_CONFIG
+
+
+@pytest.fixture(scope='module')
+def pose_inferencer(pose_checkpoint):
+    return MicroNetInferencer(POSE_SAMPLE_CONFIG, pose_checkpoint, kpt_thr=0.0)
+
+
+@pytest.fixture(scope='module')
+def seg_inferencer(seg_checkpoint):
+    return MicroNetInferencer(SEG_SAMPLE_CONFIG, seg_checkpoint)
+
+
+def write_video(path, frames, fps=5.0):
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+
+
+def test_pose_inferencer_on_a_folder(pose_inferencer, coco_sample_root):
+    folder = osp.join(coco_sample_root, 'val2017')
+    boxes = np.array([[20., 20., 120., 200.], [150., 30., 300., 230.]])
+    outs = list(pose_inferencer(folder, bboxes=boxes, draw=True))
+    assert [o.frame.name for o in outs] == ['000000000005.jpg', '000000000006.jpg',
+                                            '000000000007.jpg']
+    for out in outs:
+        assert pose_inferencer.task == 'pose'
+        assert out.result.keypoints.shape == (2, 17, 2)
+        assert out.result.keypoint_scores.shape == (2, 17)
+        assert out.drawn.shape == out.frame.image.shape
+        assert (out.drawn != out.frame.image).any()
+
+
+def test_boxes_can_depend_on_the_frame(pose_inferencer, coco_sample_root):
+    path = osp.join(coco_sample_root, 'val2017', '000000000005.jpg')
+    seen = []
+
+    def boxes(frame):
+        seen.append(frame.name)
+        return np.zeros((0, 4))
+
+    (out, ) = pose_inferencer(path, bboxes=boxes)
+    assert seen == ['000000000005.jpg'] and out.result.keypoints.shape == (0, 17, 2)
+    assert out.drawn is None
+
+
+def test_seg_inferencer_on_a_video(seg_inferencer, tmp_path):
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 256, (64, 96, 3), dtype=np.uint8) for _ in range(4)]
+    write_video(tmp_path / 'clip.mp4', frames)
+    source = FrameSource(tmp_path / 'clip.mp4')
+    assert source.kind == 'video' and len(source) == 4 and source.fps == pytest.approx(5.0)
+    outs = list(seg_inferencer(source, draw=True))
+    assert [o.frame.name for o in outs] == [f'frame_{i:06d}' for i in range(4)]
+    for out in outs:
+        assert out.result.shape == (64, 96) and out.result.max() < 19
+        assert out.drawn.shape == (64, 96, 3)
+
+
+def test_task_dispatch_and_errors(seg_inferencer, tmp_path):
+    assert seg_inferencer.task == 'segmentation'
+    with pytest.raises(ValueError, match='segmentation model'):
+        seg_inferencer.predict(np.zeros((32, 32, 3), np.uint8), np.array([[0, 0, 8, 8]]))
+    with pytest.raises(TypeError, match='ImageClassifier'):
+        MicroNetInferencer('configs/imagenet/micronet_m0_imagenet.py')
+    (tmp_path / 'notes.txt').write_text('x')
+    with pytest.raises(ValueError, match='unknown input type'):
+        FrameSource(tmp_path / 'notes.txt')
+    with pytest.raises(FileNotFoundError, match='no images'):
+        FrameSource(tmp_path)
+
+
+def test_person_detections_are_filtered_and_converted(tmp_path):
+    path = tmp_path / 'dets.json'
+    path.write_text(json.dumps([
+        dict(image_id=7, category_id=1, bbox=[10, 20, 30, 40], score=0.9),
+        dict(image_id=7, category_id=1, bbox=[0, 0, 5, 5], score=0.1),
+        dict(image_id=7, category_id=3, bbox=[0, 0, 50, 50], score=0.99),
+        dict(image_id=8, category_id=1, bbox=[1, 2, 3, 4], score=0.5),
+    ]))
+    boxes = load_person_detections(str(path), score_thr=0.3)
+    assert sorted(boxes) == [7, 8]
+    np.testing.assert_array_equal(boxes[7], [[10, 20, 40, 60]])
+    np.testing.assert_array_equal(boxes[8], [[1, 2, 4, 6]])
+    path.write_text(json.dumps([dict(image_id=7, bbox=[0, 0, 1, 1], score=1.0)]))
+    with pytest.raises(ValueError, match=r"dets.json.*category_id"):
+        load_person_detections(str(path))
+
+
+def test_frames_are_matched_to_detections_by_coco_file_number(tmp_path):
+    image = np.zeros((8, 8, 3), np.uint8)
+    cv2.imwrite(str(tmp_path / '000000000139.png'), image)
+    source = FrameSource(tmp_path)
+    assert frame_image_id(next(iter(source)), source) == 139
+    cv2.imwrite(str(tmp_path / 'street.png'), image)
+    source = FrameSource(tmp_path)
+    with pytest.raises(ValueError, match='street.png'):
+        [frame_image_id(frame, source) for frame in source]
