@@ -32,7 +32,8 @@ REFERENCE_CHANNELS, REFERENCE_SIZE = 240, (64, 48)
 
 def make_row(benchmark: str, setting: str, value: float, unit: str, **extra) -> dict:
     """A row of the contract; ``extra`` holds optional keys such as ``threads``."""
-    return check_row(dict(benchmark=benchmark, setting=setting, value=float(value), unit=unit, **extra))
+    return check_row(dict(benchmark=benchmark, setting=setting, value=float(value), unit=unit,
+                          **extra))
 
 
 def check_row(row: dict) -> dict:
@@ -41,7 +42,8 @@ def check_row(row: dict) -> dict:
     if missing:
         raise ValueError(f'benchmark row {row!r} lacks {missing}')
     if row['unit'] not in UNITS:
-        raise ValueError(f"benchmark row {row['benchmark']!r}: unit {row['unit']!r} is not one of {UNITS}")
+        raise ValueError(f"benchmark row {row['benchmark']!r}: unit {row['unit']!r} is not one of "
+                         f'{UNITS}')
     return row
 
 

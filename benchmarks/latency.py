@@ -5,25 +5,28 @@ and 2 CPU threads; the three variants of a setting are timed interleaved (see
 ``micronet_dense.deployment.benchmark``), random weights, p50 per batch. ``--quick``: m0 and m3,
 pose batch 1 and m3 segmentation with 2 threads, fewer iterations.
 
-    python benchmarks/latency.py [--quick] [--out rows.json]
+Run alone: ``python benchmarks/latency.py [--quick] [--out rows.json]``.
 """
-import argparse
 import os.path as osp
+import sys
 from typing import List
-
-from common import make_row
 
 from micronet_dense.apis import init_model
 from micronet_dense.deployment.benchmark import benchmark, variant_name
-from micronet_dense.utils.atomic_io import write_json_atomic
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
+    sys.path.insert(0, REPO)
+from benchmarks.common import make_row  # noqa: E402
+
 CONFIGS = {'pose': osp.join(REPO, 'configs/pose/micronet_{}_coco.py'),
            'seg': osp.join(REPO, 'configs/seg/micronet_{}_cityscapes.py')}
 VARIANTS = (('torch', False), ('torch', True), ('onnxruntime', True))
-VARIANT_LABELS = {'torch': 'torch eager', 'torch-fast': 'torch fused', 'onnxruntime-fast': 'onnxruntime'}
+VARIANT_LABELS = {'torch': 'torch eager', 'torch-fast': 'torch fused',
+                  'onnxruntime-fast': 'onnxruntime'}
 # (task, input (H, W), batch size, warm-up calls, timed calls per variant)
-CASES = [('pose', (256, 192), 1, 5, 30), ('pose', (256, 192), 32, 1, 5), ('seg', (1024, 2048), 1, 1, 3)]
+CASES = [('pose', (256, 192), 1, 5, 30), ('pose', (256, 192), 32, 1, 5),
+         ('seg', (1024, 2048), 1, 1, 3)]
 QUICK_CASES = [('pose', (256, 192), 1, 2, 10), ('seg', (1024, 2048), 1, 0, 2)]
 
 
@@ -51,17 +54,6 @@ def run(quick: bool = False) -> List[dict]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--quick', action='store_true')
-    parser.add_argument('--out', help='also write the rows to this JSON file')
-    args = parser.parse_args()
-    rows = run(quick=args.quick)
-    for row in rows:
-        print(f"{row['benchmark']:<44} {row['value']:>10.2f} {row['unit']:<6} {row['setting']}")
-    if args.out:
-        write_json_atomic(args.out, rows, indent=2)
-
-
 if __name__ == '__main__':
-    main()
+    from benchmarks._standalone import main
+    main(run, __doc__.split('\n')[0])

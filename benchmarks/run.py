@@ -11,16 +11,19 @@ import datetime
 import importlib
 import os.path as osp
 import platform
+import sys
 from typing import Dict, List
 
 import torch
 
-from common import check_row, reference_ratio, reference_times
-
 from micronet_dense.utils.atomic_io import atomic_output_path, write_json_atomic
 
-SECTIONS = ('latency', 'training', 'pipeline', 'evaluation')
 HERE = osp.dirname(osp.abspath(__file__))
+if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
+    sys.path.insert(0, osp.dirname(HERE))
+from benchmarks.common import check_row, reference_ratio, reference_times  # noqa: E402
+
+SECTIONS = ('latency', 'training', 'pipeline', 'evaluation')
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,7 +58,8 @@ def run_sections(names: List[str], quick: bool) -> Dict[str, List[dict]]:
             print(f'[benchmarks] no section {name!r} here, skipped')
             continue
         print(f'[benchmarks] {name}{" (quick)" if quick else ""}')
-        rows[name] = [check_row(row) for row in importlib.import_module(name).run(quick=quick)]
+        section = importlib.import_module(f'benchmarks.{name}')
+        rows[name] = [check_row(row) for row in section.run(quick=quick)]
     return rows
 
 

@@ -131,7 +131,8 @@ def _fold(conv: nn.Conv2d, bn: nn.BatchNorm2d, out_perm: Optional[torch.Tensor] 
 
 def _fold_separable(conv: SpatialSeparableConv, perm: Optional[torch.Tensor] = None) -> nn.Sequential:
     """The k×1 and 1×k convs with their BNs folded, commuted past the input permutation ``perm``."""
-    return nn.Sequential(_fold(conv.conv_kx1, conv.bn_kx1, perm), _fold(conv.conv_1xk, conv.bn_1xk, perm))
+    return nn.Sequential(_fold(conv.conv_kx1, conv.bn_kx1, perm),
+                         _fold(conv.conv_1xk, conv.bn_1xk, perm))
 
 
 def _fold_pointwise(conv: GroupPointwiseConv) -> nn.Conv2d:

@@ -67,7 +67,8 @@ def onnx_max_abs_diff(path: str, model: nn.Module, inputs: torch.Tensor) -> floa
         expected = TensorOutput(model.eval())(inputs).numpy()
     actual = ort_session(path).run(None, {INPUT_NAME: inputs.numpy()})[0]
     if actual.shape != expected.shape:
-        raise RuntimeError(f'{path}: onnxruntime output shape {actual.shape} != PyTorch {expected.shape}')
+        raise RuntimeError(f'{path}: onnxruntime output shape {actual.shape} != '
+                           f'PyTorch {expected.shape}')
     return float(np.abs(actual - expected).max())
 
 

@@ -1,14 +1,7 @@
 """The benchmark row contract and the reference ratio."""
-import importlib.util
-import os.path as osp
-
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location('benchmarks_common',
-                                               osp.join(ROOT, 'benchmarks', 'common.py'))
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)
+from benchmarks import common
 
 
 def test_reference_ratio_divides_times_and_multiplies_rates():

@@ -10,7 +10,8 @@ CONFIGS = {'pose': 'configs/pose/micronet_{}_coco.py', 'seg': 'configs/seg/micro
 
 def randomise(model: nn.Module, seed: int = 0) -> nn.Module:
     """Random BN running statistics and affine parameters (so folding them changes the convs) and
-    a pose output layer of unit scale (its init of std 0.001 would make any heatmap difference tiny)."""
+    a pose output layer of unit scale (its init, std 0.001, would make any heatmap difference
+    tiny)."""
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for m in model.modules():
@@ -28,5 +29,6 @@ def randomise(model: nn.Module, seed: int = 0) -> nn.Module:
 def build_model():
     """``build_model(task, arch)``: the shipped config's model, randomised as above."""
     def build(task: str, arch: str) -> nn.Module:
+        torch.manual_seed(0)
         return randomise(init_model(CONFIGS[task].format(arch)))
     return build

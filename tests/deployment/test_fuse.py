@@ -25,7 +25,8 @@ def test_fused_model_matches_eval_model(build_model, task, arch):
         actual64 = fuse_model(model)(x.double(), mode='tensor')
     assert expected.abs().max() > 0.1
     torch.testing.assert_close(actual64, expected64, rtol=0, atol=1e-10)
-    torch.testing.assert_close(actual, expected, rtol=0, atol=1e-5 * max(1.0, expected.abs().max()))
+    # float32 rounding through ~40 layers with random BN statistics: up to 1.3e-5 seen.
+    torch.testing.assert_close(actual, expected, rtol=0, atol=3e-5 * max(1.0, expected.abs().max()))
 
 
 def test_shuffle_permutation_composes_shuffles():
@@ -57,7 +58,8 @@ def test_fused_model_predicts_like_the_model(build_model):
     x = torch.randn(2, 3, 64, 48, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         expected = pose(x, [BaseDataElement(metainfo=meta) for _ in range(2)], mode='predict')
-        actual = fuse_model(pose)(x, [BaseDataElement(metainfo=meta) for _ in range(2)], mode='predict')
+        actual = fuse_model(pose)(x, [BaseDataElement(metainfo=meta) for _ in range(2)],
+                                  mode='predict')
     for e, a in zip(expected, actual):
         torch.testing.assert_close(a.pred_instances.keypoints, e.pred_instances.keypoints)
         torch.testing.assert_close(a.pred_instances.keypoint_scores, e.pred_instances.keypoint_scores,

@@ -14,12 +14,13 @@ def run_tool(*args) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def test_export_onnx_writes_a_checked_file(tmp_path):
-    out = tmp_path / 'pose.onnx'
-    summary = run_tool('tools/deployment/export_onnx.py', POSE, 'none', out, '--shape', 64, 48,
-                       '--fast')
+def test_export_onnx_writes_a_checked_file(tmp_path, seg_checkpoint):
+    out = tmp_path / 'seg.onnx'
+    summary = run_tool('tools/deployment/export_onnx.py',
+                       'configs/seg/micronet_m0_cityscapes_sample.py', seg_checkpoint, out,
+                       '--shape', 64, 128, '--fast')
     assert out.is_file() and summary['onnx'] == str(out)
-    assert summary['output'] == 'heatmaps' and summary['input_shape'] == [64, 48]
+    assert summary['output'] == 'logits' and summary['input_shape'] == [64, 128]
     assert summary['max_abs_diff'] <= 1e-4 and summary['nodes'] > 0
 
 

@@ -1,7 +1,8 @@
 """Inference latency and throughput of a config's model on the CPU.
 
     python tools/analysis_tools/benchmark.py CONFIG [--checkpoint CKPT] [--backend torch|onnxruntime]
-        [--fast] [--batch-size N] [--threads T] [--shape H W] [--warmup W] [--iters N] [--out results.json]
+        [--fast] [--batch-size N] [--threads T] [--shape H W] [--warmup W] [--iters N]
+        [--out results.json]
 
 Times ``model(inputs, mode='tensor')`` (PyTorch, eager or fused with --fast) or its ONNX export
 (onnxruntime, all graph optimisations) after --warmup calls; prints p50/p90/p99/mean latency per

@@ -1,6 +1,7 @@
 """Export a pose or segmentation model to ONNX and check it against PyTorch with onnxruntime.
 
-    python tools/deployment/export_onnx.py CONFIG CHECKPOINT OUT.onnx [--shape H W] [--opset N] [--fast]
+    python tools/deployment/export_onnx.py CONFIG CHECKPOINT OUT.onnx [--shape H W] [--opset N]
+        [--fast] [--atol A]
 
 Pose models output ``heatmaps`` (B, K, H/4, W/4); segmentation models output ``logits``
 (B, classes, H, W) at the input size. The batch axis is dynamic. The file is written only when
