@@ -2,13 +2,14 @@
 # Creates ./.venv (or $VENV) and installs micronet_dense with its dependencies.
 #   TORCH_SPEC  pip requirement for torch (default torch==2.13.0, the CPU build);
 #               e.g. TORCH_SPEC='torch==2.5.1' or a CUDA index via PIP_EXTRA_INDEX_URL.
-#   EXTRAS      extras of the package to install (default: tests).
+#   EXTRAS      extras of the package to install (default: tests,deploy — the test suite checks
+#               the ONNX export against onnxruntime, so a test set-up needs the deploy extra).
 # Idempotent: re-running only installs what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
-EXTRAS=${EXTRAS:-tests}
+EXTRAS=${EXTRAS:-tests,deploy}
 PY=${PYTHON:-python3}
 
 if [ ! -x "$VENV/bin/python" ]; then

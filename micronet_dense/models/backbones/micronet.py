@@ -14,8 +14,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from micronet_dense.registry import MODELS
 
-from ..layers import ActivationConfig, MicroBlock, MicroBlockConfig, SpatialSeparableConv
-from ..layers.channel_shuffle import channel_shuffle
+from ..layers import (ActivationConfig, ChannelShuffle, MicroBlock, MicroBlockConfig,
+                      SpatialSeparableConv)
 
 # Official rows (`backbone/microconfig.py`), one per block, columns
 #   s   stride               n   repeats (always 1)    c   output (bottleneck) width
@@ -152,6 +152,7 @@ class MicroNet(BaseModule):
 
         g1, g2 = self.stem_groups = settings['stem_groups']
         self.stem = SpatialSeparableConv(3, g1, g1 * g2, 3, strides[0], groups=(1, g1))
+        self.stem_shuffle = ChannelShuffle(g1)
         act = ActivationConfig(init_a=settings['init_a'], init_b=settings['init_b'])
         self.blocks = nn.ModuleList()
         self.block_stages: List[int] = []
@@ -223,7 +224,7 @@ class MicroNet(BaseModule):
         return self
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = F.relu6(channel_shuffle(self.stem(x), self.stem_groups[0]))
+        x = F.relu6(self.stem_shuffle(self.stem(x)))
         outs = [x] if 0 in self.out_indices else []
         for i, block in enumerate(self.blocks):
             x = block(x)

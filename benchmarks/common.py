@@ -1,0 +1,83 @@
+"""What every benchmark section shares: the row contract and the machine's reference speed.
+
+Contract of a section (``benchmarks/<name>.py``, found by ``run.py`` under its module name):
+
+* it exposes ``run(quick: bool = False) -> list[dict]``; ``quick`` must keep the section within a
+  minute or so (fewer models, iterations or smaller inputs — say which in the row's setting);
+* each row is ``{'benchmark': str, 'setting': str, 'value': float, 'unit': str}`` with ``unit`` one
+  of :data:`UNITS`; a row may add ``'threads': int``, the CPU threads it ran with (default:
+  PyTorch's default on the machine), which selects the reference it is divided by.
+
+``run.py`` adds to every row ``'reference_ratio'``: a time divided by the reference time, or a
+rate multiplied by it (images or samples per reference time), so the figure survives a change of
+machine.
+
+The reference is the median time of one dense 1×1 conv, 240→240 channels on a 1×240×64×48 map
+(177M multiply-adds, about the 170M of MicroNet-M3 pose at 256×192), followed by one depthwise 3×3
+conv on the same map (the two kinds of layer MicroNet is made of), in PyTorch eager, NCHW, float32.
+"""
+import time
+from typing import Dict, List
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+TIME_UNITS = {'ms': 1.0, 's': 1e3}  # to milliseconds
+RATE_UNITS = {'img/s', 'samples/s'}
+UNITS = tuple(TIME_UNITS) + tuple(sorted(RATE_UNITS))
+ROW_KEYS = ('benchmark', 'setting', 'value', 'unit')
+REFERENCE_CHANNELS, REFERENCE_SIZE = 240, (64, 48)
+
+
+def make_row(benchmark: str, setting: str, value: float, unit: str, **extra) -> dict:
+    """A row of the contract; ``extra`` holds optional keys such as ``threads``."""
+    return check_row(dict(benchmark=benchmark, setting=setting, value=float(value), unit=unit,
+                          **extra))
+
+
+def check_row(row: dict) -> dict:
+    """``row`` if it follows the contract, else a ValueError naming the problem."""
+    missing = [key for key in ROW_KEYS if key not in row]
+    if missing:
+        raise ValueError(f'benchmark row {row!r} lacks {missing}')
+    if row['unit'] not in UNITS:
+        raise ValueError(f"benchmark row {row['benchmark']!r}: unit {row['unit']!r} is not one of "
+                         f'{UNITS}')
+    return row
+
+
+def reference_times(threads: int, repeats: int = 30) -> Dict[str, float]:
+    """Median ms of the reference 1×1 conv, the depthwise 3×3 conv and their sum at ``threads``."""
+    generator = torch.Generator().manual_seed(0)
+    c, (h, w) = REFERENCE_CHANNELS, REFERENCE_SIZE
+    x = torch.randn(1, c, h, w, generator=generator)
+    pointwise = torch.randn(c, c, 1, 1, generator=generator)
+    depthwise = torch.randn(c, 1, 3, 3, generator=generator)
+    layers = {'conv1x1_ms': lambda: F.conv2d(x, pointwise),
+              'depthwise3x3_ms': lambda: F.conv2d(x, depthwise, padding=1, groups=c)}
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        times: Dict[str, List[float]] = {name: [] for name in layers}
+        with torch.inference_mode():
+            for _ in range(3):
+                for layer in layers.values():
+                    layer()
+            for _ in range(repeats):
+                for name, layer in layers.items():
+                    start = time.perf_counter()
+                    layer()
+                    times[name].append((time.perf_counter() - start) * 1e3)
+    finally:
+        torch.set_num_threads(previous)
+    result = {name: float(np.median(values)) for name, values in times.items()}
+    result['reference_ms'] = result['conv1x1_ms'] + result['depthwise3x3_ms']
+    return result
+
+
+def reference_ratio(row: dict, reference_ms: float) -> float:
+    """The row's value in reference units: time / reference time, or rate × reference time."""
+    if row['unit'] in TIME_UNITS:
+        return row['value'] * TIME_UNITS[row['unit']] / reference_ms
+    return row['value'] * reference_ms / 1e3

@@ -1,0 +1,103 @@
+"""Inference latency of an estimator on the CPU with PyTorch (eager or fused) or onnxruntime.
+
+Several runners are timed *interleaved* (one call of each in turn), so a change in the machine's
+load during the measurement affects them alike and their ratios stay meaningful on a shared CPU.
+"""
+import contextlib
+import os
+import tempfile
+import time
+from typing import Callable, Dict, Iterator, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from .fuse import fuse_model
+from .onnx import INPUT_NAME, TensorOutput, export_onnx, ort_session
+
+BACKENDS = ('torch', 'onnxruntime')
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run PyTorch with ``threads`` intra-op threads, restoring the previous number afterwards."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def latency_stats(seconds: Sequence[float], batch_size: int) -> Dict[str, float]:
+    """p50/p90/p99/mean latency in ms per batch and throughput in images/s from call times."""
+    ms = np.asarray(seconds, dtype=np.float64) * 1e3
+    p50, p90, p99 = np.percentile(ms, [50, 90, 99])
+    return dict(p50_ms=float(p50), p90_ms=float(p90), p99_ms=float(p99), mean_ms=float(ms.mean()),
+                throughput=float(batch_size * 1e3 / ms.mean()), iters=len(ms))
+
+
+def time_interleaved(runners: Dict[str, Callable[[], object]], warmup: int, iters: int,
+                     batch_size: int) -> Dict[str, Dict[str, float]]:
+    """Call every runner ``warmup`` times, then ``iters`` times in turn; stats per runner."""
+    if iters < 1:
+        raise ValueError(f'iters must be at least 1, got {iters}')
+    for _ in range(warmup):
+        for run in runners.values():
+            run()
+    seconds = {name: [] for name in runners}
+    for _ in range(iters):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run()
+            seconds[name].append(time.perf_counter() - start)
+    return {name: latency_stats(values, batch_size) for name, values in seconds.items()}
+
+
+def torch_runner(model: nn.Module, inputs: torch.Tensor) -> Callable[[], torch.Tensor]:
+    """A call of ``model(inputs, mode='tensor')`` without autograd."""
+    forward = TensorOutput(model.eval())
+
+    def run() -> torch.Tensor:
+        with torch.inference_mode():
+            return forward(inputs)
+    return run
+
+
+def onnxruntime_runner(model: nn.Module, inputs: torch.Tensor, threads: int, fast: bool,
+                       workdir: str) -> Callable[[], object]:
+    """Export ``model`` (fused if ``fast``) into ``workdir`` and return a call of its session."""
+    path = os.path.join(workdir, f'model{"_fast" if fast else ""}.onnx')
+    export_onnx(model, path, inputs.shape[-2:], fast=fast)
+    session = ort_session(path, threads)
+    feed = {INPUT_NAME: inputs.numpy()}
+    return lambda: session.run(None, feed)
+
+
+def variant_name(backend: str, fast: bool) -> str:
+    return backend + ('-fast' if fast else '')
+
+
+def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch', False),),
+              batch_size: int = 1, threads: int = 1, shape: Sequence[int] = (256, 192),
+              warmup: int = 5, iters: int = 30) -> Dict[str, Dict[str, float]]:
+    """Latency statistics of ``model`` on (batch_size, 3, *shape) inputs, timed interleaved.
+
+    Each variant is ``(backend, fast)``: ``fast`` runs the fused model (:func:`fuse_model`), or for
+    onnxruntime its export. Keys of the result are :func:`variant_name`, e.g. ``'torch-fast'``.
+    """
+    unknown = {backend for backend, _ in variants} - set(BACKENDS)
+    if unknown:
+        raise ValueError(f'unknown backend(s) {sorted(unknown)}; choose from {BACKENDS}')
+    inputs = torch.randn(batch_size, 3, *shape, generator=torch.Generator().manual_seed(0))
+    model = model.eval()
+    with tempfile.TemporaryDirectory() as workdir, torch_threads(threads):
+        runners = {}
+        for backend, fast in variants:
+            if backend == 'torch':
+                run = torch_runner(fuse_model(model) if fast else model, inputs)
+            else:
+                run = onnxruntime_runner(model, inputs, threads, fast, workdir)
+            runners[variant_name(backend, fast)] = run
+        return time_interleaved(runners, warmup, iters, batch_size)

@@ -1,0 +1,42 @@
+"""ONNX export: onnxruntime reproduces PyTorch, with a dynamic batch axis."""
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from micronet_dense.deployment.onnx import export_onnx, ort_session
+
+CASES = [('pose', (128, 96), 'heatmaps', (17, 32, 24)), ('seg', (128, 256), 'logits', (19, 128, 256))]
+
+
+@pytest.mark.parametrize('fast', [False, True], ids=['eager', 'fast'])
+@pytest.mark.parametrize('task, shape, name, out_shape', CASES, ids=[c[0] for c in CASES])
+def test_onnxruntime_matches_pytorch(build_model, tmp_path, task, shape, name, out_shape, fast):
+    model = build_model(task, 'm0')
+    path = tmp_path / 'model.onnx'
+    diff, nodes = export_onnx(model, str(path), shape, fast=fast)
+    graph = onnx.load(str(path)).graph
+    assert [o.name for o in graph.output] == [name] and len(graph.node) == nodes
+    assert diff <= 1e-4
+    # A batch of three, neither the export's one nor the built-in check's two.
+    x = torch.randn(3, 3, *shape, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        expected = model(x, mode='tensor').numpy()
+    actual = ort_session(str(path)).run(None, {'input': x.numpy()})[0]
+    assert actual.shape == (3, *out_shape)
+    assert np.abs(expected).max() > 0.1
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-4)
+
+
+def test_fused_export_has_fewer_nodes(build_model, tmp_path):
+    model = build_model('pose', 'm0')
+    _, eager_nodes = export_onnx(model, str(tmp_path / 'eager.onnx'), (64, 48))
+    _, fast_nodes = export_onnx(model, str(tmp_path / 'fast.onnx'), (64, 48), fast=True)
+    assert fast_nodes < 0.6 * eager_nodes
+
+
+def test_failed_parity_writes_nothing(build_model, tmp_path):
+    path = tmp_path / 'model.onnx'
+    with pytest.raises(RuntimeError, match='not written'):
+        export_onnx(build_model('pose', 'm0'), str(path), (64, 48), atol=-1.0)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,46 @@
+"""Export a pose or segmentation model to ONNX and check it against PyTorch with onnxruntime.
+
+    python tools/deployment/export_onnx.py CONFIG CHECKPOINT OUT.onnx [--shape H W] [--opset N]
+        [--fast] [--atol A]
+
+Pose models output ``heatmaps`` (B, K, H/4, W/4); segmentation models output ``logits``
+(B, classes, H, W) at the input size. The batch axis is dynamic. The file is written only when
+onnxruntime matches PyTorch within --atol; the last line printed is JSON.
+"""
+import argparse
+import json
+
+from micronet_dense.apis import init_model
+from micronet_dense.deployment.onnx import DEFAULT_OPSET, export_onnx, output_name
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint', help="a checkpoint file, or 'none' for random weights")
+    parser.add_argument('out', help='the .onnx file to write')
+    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
+                        help="input size (default: the config's input_shape)")
+    parser.add_argument('--opset', type=int, default=DEFAULT_OPSET)
+    parser.add_argument('--fast', action='store_true',
+                        help='export the fused inference model (folded BN, merged shuffles)')
+    parser.add_argument('--atol', type=float, default=1e-4,
+                        help='largest accepted |onnxruntime - PyTorch| (default 1e-4)')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
+    model = init_model(args.config, checkpoint)
+    shape = tuple(args.shape or model.cfg.get('input_shape', (224, 224)))
+    diff, nodes = export_onnx(model, args.out, shape, fast=args.fast, opset=args.opset,
+                              atol=args.atol)
+    print(f'wrote {args.out}: input (batch, 3, {shape[0]}, {shape[1]}) -> {output_name(model)}, '
+          f'{nodes} nodes, opset {args.opset}; onnxruntime vs PyTorch max |diff| = {diff:.3g}')
+    print(json.dumps(dict(onnx=args.out, input_shape=list(shape), output=output_name(model),
+                          fast=args.fast, opset=args.opset, nodes=nodes, max_abs_diff=diff)))
+
+
+if __name__ == '__main__':
+    main()
