@@ -1,5 +1,6 @@
 """ImageNet transforms of the official recipe: RandomResizedCrop + flip (train), resize 256 + center
-crop 224 (val). Random draws use numpy's global generator, which mmengine seeds."""
+crop 224 (val). Random draws use numpy's global generator, seeded per sample
+(``datasets/augmentation_seeds.py``)."""
 import math
 from typing import Sequence, Tuple
 

@@ -1,8 +1,8 @@
 """Semantic segmentation transforms (mmseg 1.x semantics) and ``PackSegInputs``.
 
-All randomness is drawn from numpy's global generator, so mmengine's
-``randomness=dict(seed=...)`` (which seeds numpy in the main process and in every
-dataloader worker) makes the augmentation reproducible.
+All randomness is drawn from numpy's global generator, which the training loaders seed
+per sample from (seed, epoch, index) (``datasets/augmentation_seeds.py``), so the
+augmentation is reproducible, also across workers and resumed runs.
 
 Training pipeline (Cityscapes, 512x1024 crops)::
 
