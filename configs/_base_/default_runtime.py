@@ -10,8 +10,9 @@ default_hooks = dict(
     checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-# A NaN or Inf loss stops training, naming the epoch and iteration, before it is checkpointed.
-custom_hooks = [dict(type='FiniteLossHook')]
+# A NaN or Inf loss stops training, naming the epoch and iteration, before it is checkpointed;
+# randomness inside the model (dropout) is seeded per iteration, so a resumed run draws the same.
+custom_hooks = [dict(type='FiniteLossHook'), dict(type='IterationSeedHook')]
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
