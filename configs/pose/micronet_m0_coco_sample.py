@@ -1,12 +1,17 @@
 # MicroNet-m0 pose on the built-in COCO-format sample set (data/coco_sample, generated on first use):
-# a short CPU schedule that shows the whole pipeline learning in minutes on 2 cores. Same model,
-# transforms, flip test and metric as the COCO configs; 128×96 crops (32×24 heatmaps) and a larger
-# learning rate keep it within a 10-minute CPU budget.
+# a short CPU schedule that trains the whole pipeline in about 8 minutes on 2 cores. Same model,
+# transforms, flip test and metric as the COCO configs, with these changes for the short budget
+# (each measured on the sample set, see README "Set-up"):
+# - 128×96 crops (32×24 heatmaps), a quarter of the paper's pixels;
+# - DARK heatmaps (Gaussians at the sub-pixel keypoint, Taylor decoding), σ 1.5;
+# - 400 training images (~840 persons), Adam at 5e-3 with a cosine decay, rotation σ 30° instead
+#   of 45°, scale 0.75-1.25, and small box shifts for the jittered detector boxes of the val split.
 _base_ = ['./micronet_m0_coco.py']
 data_root = 'data/coco_sample/'
-sample_data = dict(type='coco_keypoints', root=data_root)
+sample_data = dict(type='coco_keypoints', root=data_root, num_train_images=400)
 input_size, heatmap_size = (96, 128), (24, 32)
-codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=heatmap_size, sigma=1.0)
+codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=heatmap_size, sigma=1.5,
+             unbiased=True)
 model = dict(codec=codec)
 input_shape = (128, 96)
 train_pipeline = [
@@ -14,8 +19,8 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='TopdownRandomFlip', prob=0.5),
     dict(type='TopdownRandomHalfBody', prob=0.3),
-    dict(type='TopdownRandomBBoxTransform', scale_factor=(0.65, 1.35), rotate_factor=45.0,
-         rotate_prob=0.6),
+    dict(type='TopdownRandomBBoxTransform', shift_factor=0.1, shift_prob=0.3,
+         scale_factor=(0.75, 1.25), rotate_factor=30.0, rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=input_size),
     dict(type='GenerateHeatmapTarget', encoder=codec),
     dict(type='PackPoseInputs'),
@@ -38,10 +43,10 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/person_keypoints_val2017.json')
 test_evaluator = val_evaluator
-max_epochs = 70
+max_epochs = 30
 # The learning rate is set for this batch on one process (--auto-scale-lr scales from it).
 auto_scale_lr = dict(base_batch_size=16)
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=50),
     dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5, by_epoch=True, begin=0,
