@@ -15,11 +15,12 @@ def _untrained_and_trained(cfg, key):
 
 
 def test_pose_sample_learns(tmp_path):
-    cfg = sample_config(POSE_SAMPLE, tmp_path, 20)
+    # 20 epochs on the generator's default 160 images (440 iterations, about 2 minutes).
+    cfg = sample_config(POSE_SAMPLE, tmp_path, 20, **{'sample_data.num_train_images': 160})
     untrained, trained = _untrained_and_trained(cfg, 'coco/AP')
     assert untrained < 0.01
-    # Measured 0.030 after this 20-epoch schedule (0.34 after the 100-epoch one).
-    assert trained > 0.02 and trained > 3 * untrained + 0.01
+    # Measured 0.197 after this schedule (0.44 after the full sample schedule).
+    assert trained > 0.1 and trained > 5 * untrained + 0.05
 
 
 def test_segmentation_sample_learns(tmp_path):
