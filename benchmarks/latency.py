@@ -40,7 +40,7 @@ def run(quick: bool = False) -> List[dict]:
             model = init_model(CONFIGS[task].format(arch))
             for threads in ((2,) if quick and task == 'seg' else (1, 2)):
                 results = benchmark(model, VARIANTS, batch_size=batch_size, threads=threads,
-                                    shape=shape, warmup=warmup, iters=iters)
+                                    shape=shape, warmup=warmup, iters=iters, progress=True)
                 name = f'{task}_{arch}_{shape[0]}x{shape[1]}_b{batch_size}'
                 for backend, fast in VARIANTS:
                     stats = results[variant_name(backend, fast)]

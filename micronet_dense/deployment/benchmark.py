@@ -12,6 +12,7 @@ from typing import Callable, Dict, Iterator, Sequence, Tuple
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from .fuse import fuse_model
 from .onnx import INPUT_NAME, TensorOutput, export_onnx, ort_session
@@ -39,15 +40,20 @@ def latency_stats(seconds: Sequence[float], batch_size: int) -> Dict[str, float]
 
 
 def time_interleaved(runners: Dict[str, Callable[[], object]], warmup: int, iters: int,
-                     batch_size: int) -> Dict[str, Dict[str, float]]:
-    """Call every runner ``warmup`` times, then ``iters`` times in turn; stats per runner."""
+                     batch_size: int, progress: bool = False) -> Dict[str, Dict[str, float]]:
+    """Call every runner ``warmup`` times, then ``iters`` times in turn; stats per runner.
+    ``progress`` shows a bar over the rounds on stderr."""
     if iters < 1:
         raise ValueError(f'iters must be at least 1, got {iters}')
+    rounds = tqdm(total=warmup + iters, desc='warm-up + timed rounds', unit='round',
+                  disable=not progress, leave=False)
     for _ in range(warmup):
         for run in runners.values():
             run()
+        rounds.update()
     seconds = {name: [] for name in runners}
     for _ in range(iters):
+        rounds.update()
         for name, run in runners.items():
             start = time.perf_counter()
             run()
@@ -81,7 +87,8 @@ def variant_name(backend: str, fast: bool) -> str:
 
 def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch', False),),
               batch_size: int = 1, threads: int = 1, shape: Sequence[int] = (256, 192),
-              warmup: int = 5, iters: int = 30) -> Dict[str, Dict[str, float]]:
+              warmup: int = 5, iters: int = 30,
+              progress: bool = False) -> Dict[str, Dict[str, float]]:
     """Latency statistics of ``model`` on (batch_size, 3, *shape) inputs, timed interleaved.
 
     Each variant is ``(backend, fast)``: ``fast`` runs the fused model (:func:`fuse_model`), or for
@@ -100,4 +107,4 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
             else:
                 run = onnxruntime_runner(model, inputs, threads, fast, workdir)
             runners[variant_name(backend, fast)] = run
-        return time_interleaved(runners, warmup, iters, batch_size)
+        return time_interleaved(runners, warmup, iters, batch_size, progress)

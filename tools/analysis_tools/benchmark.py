@@ -38,7 +38,8 @@ def main() -> None:
     shape = tuple(args.shape or model.cfg.get('input_shape', (224, 224)))
     name = variant_name(args.backend, args.fast)
     stats = benchmark(model, [(args.backend, args.fast)], batch_size=args.batch_size,
-                      threads=args.threads, shape=shape, warmup=args.warmup, iters=args.iters)[name]
+                      threads=args.threads, shape=shape, warmup=args.warmup, iters=args.iters,
+                      progress=True)[name]
     result = dict(config=args.config, checkpoint=args.checkpoint, backend=args.backend,
                   fast=args.fast, batch_size=args.batch_size, threads=args.threads,
                   input_shape=list(shape), warmup=args.warmup, **stats)
