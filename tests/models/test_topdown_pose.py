@@ -21,7 +21,10 @@ def _flip_indices():
 
 
 def _estimator(flip_test: bool):
-    cfg = Config.fromfile('configs/pose/micronet_m0_coco_sample.py')
+    """The m0 pose model with HRNet decoding (argmax + quarter offset) at INPUT_W×INPUT_H."""
+    cfg = Config.fromfile('configs/pose/micronet_m0_coco.py')
+    cfg.model.codec = dict(type='MSRAHeatmap', input_size=(INPUT_W, INPUT_H),
+                           heatmap_size=(INPUT_W // STRIDE, INPUT_H // STRIDE), sigma=1.0)
     cfg.model.test_cfg = dict(flip_test=flip_test, shift_heatmap=True)
     return MODELS.build(cfg.model).eval()
 

@@ -50,8 +50,9 @@ def test_pose_samples_show_keypoints_and_heatmaps(monkeypatch, tmp_path, coco_sa
     for x, y in points[inside]:
         assert tuple(int(c) for c in drawn[y, x]) == (0, 255, 0)  # labelled keypoints in green
 
-    # Heatmaps (sigma 1 at 1/4 scale: 4 px in the crop) and links are near the keypoints; far away
-    # the crop is untouched, close around a labelled keypoint the heat colours it.
+    # Heatmaps and links are near the keypoints; far away the crop is untouched up to the faint
+    # tails of the config's DARK Gaussians (not truncated; below 1% of the peak 20 px away),
+    # close around a labelled keypoint the heat colours it.
     near = np.zeros(crop.shape[:2], np.uint8)
     for x, y in points:
         cv2.circle(near, (int(x), int(y)), 20, 1, -1)
@@ -60,7 +61,7 @@ def test_pose_samples_show_keypoints_and_heatmaps(monkeypatch, tmp_path, coco_sa
             cv2.line(near, tuple(map(int, points[i])), tuple(map(int, points[j])), 1, 9)
     far = near == 0
     assert far.sum() > 500
-    np.testing.assert_array_equal(drawn[far], crop[far])
+    assert np.abs(drawn[far].astype(int) - crop[far]).max() <= 2
     ring = np.zeros(crop.shape[:2], np.uint8)
     for x, y in points[inside]:
         cv2.circle(ring, (int(x), int(y)), 6, 1, -1)
