@@ -1,6 +1,6 @@
 # MicroNet-m0 pose on the built-in COCO-format sample set (data/coco_sample, generated on first use):
-# a short CPU schedule that trains the whole pipeline in about 8 minutes on 2 cores. Same model,
-# transforms, flip test and metric as the COCO configs, with these changes for the short budget
+# a short CPU schedule that trains the whole pipeline in about 8 minutes on 2 cores (AP 0.45).
+# Same model, transforms, flip test and metric as the COCO configs, with these changes for the budget
 # (each measured on the sample set, see README "Set-up"):
 # - 128×96 crops (32×24 heatmaps), a quarter of the paper's pixels;
 # - DARK heatmaps (Gaussians at the sub-pixel keypoint, Taylor decoding), σ 1.5;
