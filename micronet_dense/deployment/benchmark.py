@@ -14,8 +14,10 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from micronet_dense.models.tensor_output import TensorOutput
+
 from .fuse import fuse_model
-from .onnx import INPUT_NAME, TensorOutput, export_onnx, ort_session
+from .onnx import INPUT_NAME, export_onnx, ort_session
 
 BACKENDS = ('torch', 'onnxruntime')
 

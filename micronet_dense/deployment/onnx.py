@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from micronet_dense.models.tensor_output import TensorOutput
 from micronet_dense.utils.atomic_io import atomic_output_path
 
 from .fuse import fuse_model
@@ -33,17 +34,6 @@ def _onnxruntime():
         raise ImportError('ONNX export and the onnxruntime backend need the deploy extra: '
                           "pip install -e '.[deploy]' (onnx, onnxruntime)") from err
     return onnxruntime
-
-
-class TensorOutput(nn.Module):
-    """``model(inputs, mode='tensor')`` as a plain one-input module, the form exporters trace."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        return self.model(inputs, mode='tensor')
 
 
 def output_name(model: nn.Module) -> str:

@@ -94,22 +94,16 @@ def mmengine_flops_by_group(model: nn.Module, input_shape: Tuple[int, int]) -> D
     """mmengine.analysis's own FLOP count (a second opinion; it counts differently), per group."""
     from mmengine.analysis import FlopAnalyzer
 
-    class _TensorMode(nn.Module):
-        def __init__(self, inner: nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.inner(x, mode='tensor')
+    from micronet_dense.models.tensor_output import TensorOutput
 
     model.eval()
     inputs = torch.zeros(1, 3, *input_shape, device=next(model.parameters()).device)
-    analyzer = FlopAnalyzer(_TensorMode(model), (inputs,))
+    analyzer = FlopAnalyzer(TensorOutput(model), (inputs,))
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     group_of = stage_group_of(model)
     counts: Dict[str, int] = OrderedDict()
     for name, flops in analyzer.by_module().items():
-        if not name.startswith('inner.') or not hasattr(model.get_submodule(name[6:]), 'weight'):
+        if not name.startswith('model.') or not hasattr(model.get_submodule(name[6:]), 'weight'):
             continue
         counts[group_of(name[6:])] = counts.get(group_of(name[6:]), 0) + int(flops)
     return counts
