@@ -13,6 +13,12 @@ from micronet_dense.registry import MODELS
 from ..layers import ActivationConfig, MicroBlock, MicroBlockConfig, SpatialAttention
 
 
+def _upsample(x: torch.Tensor, factor: int) -> torch.Tensor:
+    if factor == 1:
+        return x
+    return F.interpolate(x, scale_factor=factor, mode='bilinear', align_corners=False)
+
+
 @MODELS.register_module()
 class MicroNetPoseHead(BaseModule):
     """Heatmap head.
@@ -27,14 +33,19 @@ class MicroNetPoseHead(BaseModule):
         num_keypoints: heatmap channels.
         init_a, init_b: initial offsets of the K=2 Dynamic Shift-Max layers.
         spatial_attention: gate every block's output with DY-ReLU spatial attention.
+        heatmap_upsample: bilinear ×factor of the heatmaps after the final 1×1 conv (the two
+            commute), for heatmaps finer than the last block at no per-pixel block cost.
 
-    Shapes: (B, in_channels, H/16, W/16) -> (B, num_keypoints, H/16·Πupsample, W/16·Πupsample).
+    Shapes: (B, in_channels, H/16, W/16) -> (B, num_keypoints, H/16·Πupsample, W/16·Πupsample),
+    Π including ``heatmap_upsample``.
     """
 
     def __init__(self, in_channels: int, blocks: Sequence[Tuple[int, ...]], num_keypoints: int = 17,
                  init_a: Tuple[float, float] = (1.0, 1.0), init_b: Tuple[float, float] = (0.0, 0.0),
-                 spatial_attention: bool = True, init_cfg=None) -> None:
+                 spatial_attention: bool = True, heatmap_upsample: int = 1,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.heatmap_upsample = heatmap_upsample
         act = ActivationConfig(init_a=tuple(init_a), init_b=tuple(init_b))
         self.upsample = [row[0] for row in blocks]
         self.blocks = nn.ModuleList()
@@ -63,7 +74,5 @@ class MicroNetPoseHead(BaseModule):
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         x = feats[-1]
         for factor, block, attention in zip(self.upsample, self.blocks, self.attentions):
-            if factor != 1:
-                x = F.interpolate(x, scale_factor=factor, mode='bilinear', align_corners=False)
-            x = attention(block(x))
-        return self.final(x)
+            x = attention(block(_upsample(x, factor)))
+        return _upsample(self.final(x), self.heatmap_upsample)
