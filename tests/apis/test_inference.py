@@ -65,7 +65,7 @@ def test_topdown_keypoints_lie_in_the_padded_box_inside_the_image(pose_model, co
     assert (x >= 85 - 1e-3).all() and (x <= 235 + 1e-3).all()
     assert (y >= 20 - 1e-3).all() and (y <= 220 + 1e-3).all()
     assert (x >= 0).all() and (x < w).all() and (y >= 0).all() and (y < h).all()
-    assert ((result.keypoint_scores >= 0) & np.isfinite(result.keypoint_scores)).all()
+    assert np.isfinite(result.keypoint_scores).all()  # heatmap maxima; an untrained head's may be < 0
 
 
 def test_topdown_without_boxes_uses_the_whole_image(pose_model):
