@@ -4,7 +4,8 @@
 #               e.g. TORCH_SPEC='torch==2.5.1' or a CUDA index via PIP_EXTRA_INDEX_URL.
 #   EXTRAS      extras of the package to install (default: tests,deploy — the test suite checks
 #               the ONNX export against onnxruntime, so a test set-up needs the deploy extra).
-# Idempotent: re-running only installs what changed.
+# Idempotent: re-running only installs what changed. --no-compile: Python compiles only the modules
+# it imports, on first import, instead of pip byte-compiling every file of torch (20 s of set-up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -24,11 +25,11 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     exit 0
 fi
 echo "[bootstrap] installing $TORCH_SPEC (set TORCH_SPEC to choose another torch)"
-$PIP install 'setuptools<82' wheel
-$PIP install "$TORCH_SPEC"
+$PIP install --no-compile 'setuptools<82' wheel
+$PIP install --no-compile "$TORCH_SPEC"
 echo "[bootstrap] installing micronet_dense[$EXTRAS] and its dependencies"
-$PIP install -e ".[$EXTRAS]"
-$PIP install --no-deps -r requirements/albumentations.txt
+$PIP install --no-compile -e ".[$EXTRAS]"
+$PIP install --no-compile --no-deps -r requirements/albumentations.txt
 "$VENV/bin/python" -c "import cv2, torch, mmengine, mmcv, albumentations, pycocotools; \
 print('[bootstrap] torch', torch.__version__, '| mmengine', mmengine.__version__, '| OpenCV', cv2.__version__)"
 echo "$want" > "$stamp"

@@ -6,6 +6,7 @@
 import argparse
 import sys
 
+import torch
 from mmengine.runner import Runner
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError
@@ -19,7 +20,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config')
     parser.add_argument('--resume', nargs='?', const='auto',
                         help='resume from CKPT, or from the latest checkpoint of the work dir')
-    parser.add_argument('--amp', action='store_true', help='mixed precision (GPU)')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: float16 with dynamic loss scaling on a GPU, '
+                        'bfloat16 on the CPU')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by (GPUs x batch per GPU) / '
                         'auto_scale_lr.base_batch_size of the config (linear scaling rule)')
@@ -33,9 +36,11 @@ def main() -> None:
         cfg = load_run_config(args, loaders=('train_dataloader', 'val_dataloader'))
     except (ConfigError, DatasetNotFoundError) as exc:
         sys.exit(f'error: {exc}')
-    if args.amp:
+    if args.amp and torch.cuda.is_available():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
+    elif args.amp:  # mmengine's AmpOptimWrapper needs a GPU
+        cfg.optim_wrapper.type = 'BF16OptimWrapper'
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
             sys.exit(f'error: {args.config} has no auto_scale_lr.base_batch_size to scale from')
