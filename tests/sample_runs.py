@@ -1,9 +1,15 @@
-"""Configs of short runs on sample sets generated in a test's tmp_path (shared by the tests that
-train)."""
+"""Configs of short runs on sample sets generated in a test's tmp_path, and ``tools/train.py`` in a
+process of its own (shared by the tests that train)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from mmengine.config import Config
 
 from micronet_dense.datasets.prepare import ensure_dataset
 
+REPO = Path(__file__).parents[1]
 POSE_SAMPLE = 'configs/pose/micronet_m0_coco_sample.py'
 SEG_SAMPLE = 'configs/seg/micronet_m0_cityscapes_sample.py'
 # Pose runs of seconds: 12 training instances in batches of 4 (3 iterations an epoch),
@@ -43,3 +49,21 @@ def sample_config(path: str, tmp_path, epochs: int, **overrides) -> Config:
     cfg.merge_from_dict(options)
     ensure_dataset(cfg)
     return cfg
+
+
+def start_train(config: Path, work_dir: Path, *args: str) -> subprocess.Popen:
+    """``tools/train.py`` in a process of its own, its output in ``<work_dir>.log``."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
+    # A file, not a pipe: a killed run's orphaned dataloader worker would hold a pipe open.
+    with open(f'{work_dir}.log', 'w') as log:
+        return subprocess.Popen([sys.executable, 'tools/train.py', str(config), '--work-dir',
+                                 str(work_dir), *args], cwd=REPO, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+
+
+def finish_run(run: subprocess.Popen, work_dir: Path, returncode: int = 0) -> str:
+    """Waits for ``run`` (at most 5 min), checks its exit code and returns its log."""
+    run.wait(timeout=300)
+    log = Path(f'{work_dir}.log').read_text()
+    assert run.returncode == returncode, log[-3000:]
+    return log

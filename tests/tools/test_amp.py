@@ -6,8 +6,7 @@ import pytest
 import torch
 
 from micronet_dense.engine import mmengine_checkpoint_globals
-from tests.sample_runs import POSE_SAMPLE, TINY_POSE, sample_config
-from tests.tools.test_resume import _finish, _start
+from tests.sample_runs import POSE_SAMPLE, TINY_POSE, finish_run, sample_config, start_train
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='--amp picks float16 on a GPU')
@@ -16,7 +15,7 @@ def test_amp_without_a_gpu_trains_in_bfloat16(tmp_path):
     cfg.optim_wrapper.type = 'OptimWrapper'  # a float32 config: --amp switches it
     cfg.dump(tmp_path / 'run.py')
     work = tmp_path / 'work'
-    log = _finish(_start(tmp_path / 'run.py', work, '--amp'), work)
+    log = finish_run(start_train(tmp_path / 'run.py', work, '--amp'), work)
     assert "type='BF16OptimWrapper'" in log
     with mmengine_checkpoint_globals():
         ckpt = torch.load(work / 'epoch_1.pth', weights_only=True)

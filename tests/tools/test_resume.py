@@ -3,8 +3,6 @@ the same weights, the same loss at every iteration, the same metrics (determinis
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +12,9 @@ from mmengine.hooks import Hook
 from micronet_dense.engine import mmengine_checkpoint_globals
 from micronet_dense.registry import HOOKS
 from tests.engine.test_safe_loading import RunsCodeWhenUnpickled
-from tests.sample_runs import POSE_SAMPLE, SEG_SAMPLE, TINY_POSE, TINY_SEG, sample_config
+from tests.sample_runs import (POSE_SAMPLE, SEG_SAMPLE, TINY_POSE, TINY_SEG, finish_run,
+                               sample_config, start_train)
 
-REPO = Path(__file__).parents[2]
 KILL_AT = 4  # overall iteration (0-based): the second one of epoch 2
 
 
@@ -30,23 +28,6 @@ class SigkillAtIteration(Hook):
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         if runner.iter == self.iteration:
             os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _start(config: Path, work_dir: Path, *args: str) -> subprocess.Popen:
-    """``tools/train.py`` in a process of its own, its output in ``<work_dir>.log``."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
-    # A file, not a pipe: a killed run's orphaned dataloader worker would hold a pipe open.
-    with open(f'{work_dir}.log', 'w') as log:
-        return subprocess.Popen([sys.executable, 'tools/train.py', str(config), '--work-dir',
-                                 str(work_dir), *args], cwd=REPO, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-
-
-def _finish(run: subprocess.Popen, work_dir: Path, returncode: int = 0) -> str:
-    run.wait(timeout=300)
-    log = Path(f'{work_dir}.log').read_text()
-    assert run.returncode == returncode, log[-3000:]
-    return log
 
 
 def _final_state(work_dir: Path, epochs: int):
@@ -74,14 +55,14 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(config, tiny, tmp_pat
     cfg.custom_hooks = [*cfg.custom_hooks, dict(type='SigkillAtIteration', iteration=KILL_AT)]
     cfg.dump(tmp_path / 'killed.py')
 
-    whole = _start(tmp_path / 'run.py', tmp_path / 'whole')
-    killed = _start(tmp_path / 'killed.py', tmp_path / 'resumed')
-    _finish(killed, tmp_path / 'resumed', returncode=-signal.SIGKILL)
+    whole = start_train(tmp_path / 'run.py', tmp_path / 'whole')
+    killed = start_train(tmp_path / 'killed.py', tmp_path / 'resumed')
+    finish_run(killed, tmp_path / 'resumed', returncode=-signal.SIGKILL)
     assert (tmp_path / 'resumed/epoch_1.pth').exists()
     assert not (tmp_path / 'resumed/epoch_2.pth').exists()
-    resumed = _start(tmp_path / 'run.py', tmp_path / 'resumed', '--resume')
-    _finish(whole, tmp_path / 'whole')
-    assert 'resumed epoch: 1' in _finish(resumed, tmp_path / 'resumed')
+    resumed = start_train(tmp_path / 'run.py', tmp_path / 'resumed', '--resume')
+    finish_run(whole, tmp_path / 'whole')
+    assert 'resumed epoch: 1' in finish_run(resumed, tmp_path / 'resumed')
 
     weights, losses, metrics = _final_state(tmp_path / 'whole', epochs)
     weights_r, losses_r, metrics_r = _final_state(tmp_path / 'resumed', epochs)
@@ -101,6 +82,6 @@ def test_resume_refuses_a_checkpoint_that_would_run_code(tmp_path):
     torch.save({'meta': {}, 'state_dict': {}, 'payload': RunsCodeWhenUnpickled(marker)},
                work / 'epoch_1.pth')
     (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
-    log = _finish(_start(tmp_path / 'run.py', work, '--resume'), work, returncode=1)
+    log = finish_run(start_train(tmp_path / 'run.py', work, '--resume'), work, returncode=1)
     assert f'error: {work / "epoch_1.pth"}: refused to load' in log
     assert not marker.exists()
