@@ -5,7 +5,7 @@ import torch
 from mmengine.config import Config
 from mmengine.structures import BaseDataElement
 
-from micronet_dense.datasets.samples.coco_keypoints import COCO_PERSON_KEYPOINTS
+from micronet_dense.datasets.samples.person_figure import COCO_PERSON_KEYPOINTS
 from micronet_dense.datasets.transforms.topdown import get_warp_matrix
 from micronet_dense.registry import MODELS
 
