@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from micronet_dense.apis import init_model
-from micronet_dense.utils.complexity import model_complexity
+from micronet_dense.models.complexity import model_complexity
 
 CONFIGS = sorted(str(p) for p in Path(__file__).parents[1].glob('configs/*/*.py')
                  if p.parent.name != '_base_')

@@ -11,8 +11,8 @@ from mmengine.runner import Runner
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError
 from micronet_dense.engine import UnsafeCheckpointError, mmengine_checkpoint_globals
-from micronet_dense.utils.config_check import ConfigError
-from micronet_dense.utils.run_config import add_run_arguments, load_run_config
+from micronet_dense.engine.config_check import ConfigError
+from micronet_dense.engine.run_config import add_run_arguments, load_run_config
 
 
 def parse_args() -> argparse.Namespace:

@@ -6,8 +6,9 @@ import numpy as np
 
 from mmengine.logging import print_log
 
-from micronet_dense.datasets.coco_keypoint import (PERSON_CATEGORY_ID, _check_number_list,
-                                                   _load_json, _require, xywh_has_area)
+from micronet_dense.datasets.coco_keypoint import (PERSON_CATEGORY_ID, check_number_list,
+                                                   load_json_file, require_fields,
+                                                   xywh_has_area)
 
 
 def load_person_detections(path: str, score_thr: float = 0.0,
@@ -19,14 +20,14 @@ def load_person_detections(path: str, score_thr: float = 0.0,
     positive, finite width and height are skipped and counted in the log. Images without a kept
     box are absent from the mapping.
     """
-    detections = _load_json(path, 'detection file')
+    detections = load_json_file(path, 'detection file')
     if not isinstance(detections, list):
         raise ValueError(f'{path}: expected a list of detections, got {type(detections).__name__}')
     boxes = defaultdict(list)
     num_without_area = 0
     for i, det in enumerate(detections):
-        _require(det, ('image_id', 'category_id', 'bbox', 'score'), path, f'detection [{i}]')
-        _check_number_list(det['bbox'], 4, path, f"detection [{i}] 'bbox'")
+        require_fields(det, ('image_id', 'category_id', 'bbox', 'score'), path, f'detection [{i}]')
+        check_number_list(det['bbox'], 4, path, f"detection [{i}] 'bbox'")
         if det['category_id'] == category_id and det['score'] >= score_thr:
             if not xywh_has_area(det['bbox']):
                 num_without_area += 1

@@ -8,7 +8,7 @@ from torch import nn
 
 from micronet_dense.engine import mmengine_checkpoint_globals
 from micronet_dense.registry import MODELS
-from micronet_dense.utils import register_all_modules
+from micronet_dense.registry import register_all_modules
 
 
 def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = None,

@@ -38,7 +38,8 @@ COCO_METAINFO = dict(
 PERSON_CATEGORY_ID = 1
 
 
-def _load_json(path: str, what: str):
+def load_json_file(path: str, what: str):
+    """The parsed JSON file ``path``; errors name ``what`` it is and the path."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'{what} not found: {path}')
     try:
@@ -48,7 +49,8 @@ def _load_json(path: str, what: str):
         raise ValueError(f'{what} {path} is not valid JSON (truncated?): {error}') from None
 
 
-def _require(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
+def require_fields(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
+    """Raise ValueError unless ``entry`` (at ``where`` in ``path``) is an object with ``fields``."""
     if not isinstance(entry, dict):
         raise ValueError(f'{path}: {where} must be a JSON object, got {type(entry).__name__}')
     missing = [field for field in fields if field not in entry]
@@ -60,7 +62,8 @@ def _require(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
 _JSON_NUMBER_TYPES = frozenset({int, float})
 
 
-def _check_number_list(values, length: int, path: str, where: str) -> None:
+def check_number_list(values, length: int, path: str, where: str) -> None:
+    """Raise ValueError unless ``values`` is a list of ``length`` JSON numbers (no bools, no strings)."""
     if not isinstance(values, list) or len(values) != length:
         size = len(values) if isinstance(values, list) else type(values).__name__
         raise ValueError(f'{path}: {where} must be a list of {length} numbers, got {size}')
@@ -156,12 +159,12 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         return data_info
 
     def load_data_list(self) -> List[dict]:
-        coco = _load_json(self.ann_file, 'annotation file')
-        _require(coco, ('images', ) if self.bbox_file else ('images', 'annotations'),
+        coco = load_json_file(self.ann_file, 'annotation file')
+        require_fields(coco, ('images', ) if self.bbox_file else ('images', 'annotations'),
                  self.ann_file, 'the top level')
         images = {}
         for i, image in enumerate(coco['images']):
-            _require(image, ('id', 'file_name', 'width', 'height'), self.ann_file, f'images[{i}]')
+            require_fields(image, ('id', 'file_name', 'width', 'height'), self.ann_file, f'images[{i}]')
             images[image['id']] = image
         if self.bbox_file:
             return self._load_detections(images)
@@ -178,10 +181,10 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         data_list = []
         for i, ann in enumerate(annotations):
             where = f'annotations[{i}]'
-            _require(ann, ('id', 'image_id', 'bbox', 'keypoints'), self.ann_file, where)
+            require_fields(ann, ('id', 'image_id', 'bbox', 'keypoints'), self.ann_file, where)
             where = f'annotation id {ann["id"]}'
-            _check_number_list(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
-            _check_number_list(ann['keypoints'], 3 * num_keypoints, self.ann_file,
+            check_number_list(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
+            check_number_list(ann['keypoints'], 3 * num_keypoints, self.ann_file,
                           f"{where} 'keypoints' ({num_keypoints} x (x, y, v))")
             if ann['image_id'] not in images:
                 raise ValueError(
@@ -222,7 +225,7 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
 
     def _load_detections(self, images: Dict[int, dict]) -> List[dict]:
         path = self.bbox_file
-        detections = _load_json(path, 'detection file')
+        detections = load_json_file(path, 'detection file')
         if not isinstance(detections, list):
             raise ValueError(f'{path}: expected a list of detections, got '
                              f'{type(detections).__name__}')
@@ -231,11 +234,11 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         data_list = []
         for i, det in enumerate(detections):
             where = f'detection [{i}]'
-            _require(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
-            _check_number_list(det['bbox'], 4, path, f"{where} 'bbox'")
+            require_fields(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
+            check_number_list(det['bbox'], 4, path, f"{where} 'bbox'")
             if 'keypoints' in det:
                 # A keypoint result file reused for its boxes must still be well-formed.
-                _check_number_list(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
+                check_number_list(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
             if det['image_id'] not in images:
                 raise ValueError(f'{path}: {where} refers to image_id {det["image_id"]}, '
                                  f'which is not in {self.ann_file}')

@@ -5,7 +5,7 @@ from torch import nn
 
 from micronet_dense.apis import init_model
 from micronet_dense.models.backbones import ARCH_COMPLEXITY, MicroNet
-from micronet_dense.utils.complexity import model_complexity
+from micronet_dense.models.complexity import model_complexity
 
 ARCHS = ['m0', 'm1', 'm2', 'm3']
 # Spec A.1/A.3: exact parameters; MAdds at 224×224 rounded to millions (paper Table 7).

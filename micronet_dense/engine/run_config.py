@@ -8,8 +8,10 @@ from typing import Sequence
 import torch
 from mmengine.config import Config, DictAction
 
+from micronet_dense.datasets.prepare import ensure_dataset
+from micronet_dense.registry import register_all_modules
+
 from .config_check import check_config
-from .setup_env import register_all_modules
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,11 +33,9 @@ def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
 
     Raises:
         ConfigError: a misspelt top-level key, an unknown argument or one of the wrong type
-            (:func:`~micronet_dense.utils.config_check.check_config`), before any data is touched.
+            (:func:`~micronet_dense.engine.config_check.check_config`), before any data is touched.
         DatasetNotFoundError: a dataset of ``loaders`` is missing (the message says where it goes).
     """
-    from micronet_dense.datasets.prepare import ensure_dataset
-
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
