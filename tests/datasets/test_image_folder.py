@@ -19,7 +19,7 @@ def folder(tmp_path):
 
 def test_image_folder_lists_classes_and_runs_the_val_pipeline(folder):
     pipeline = [dict(type='LoadImage'), dict(type='ResizeShortEdge', size=32),
-                dict(type='CenterCrop', size=24), dict(type='PackClsInputs')]
+                dict(type='CenterCrop', crop_size=24), dict(type='PackClsInputs')]
     ds = ImageFolderDataset(data_root=str(folder), pipeline=pipeline)
     assert ds.metainfo['classes'] == ('a_dog', 'b_cat')
     assert [d['gt_label'] for d in (ds.get_data_info(i) for i in range(len(ds)))] == [0, 0, 0, 1, 1]
@@ -30,7 +30,7 @@ def test_image_folder_lists_classes_and_runs_the_val_pipeline(folder):
 
 def test_random_resized_crop_output_size(folder):
     pipeline = [dict(type='LoadImage'), dict(type='RandomResizedCrop', size=16),
-                dict(type='RandomHorizontalFlip', prob=1.0), dict(type='PackClsInputs')]
+                dict(type='RandomFlip', prob=1.0, direction='horizontal'), dict(type='PackClsInputs')]
     sample = ImageFolderDataset(data_root=str(folder), pipeline=pipeline)[3]
     assert tuple(sample['inputs'].shape) == (3, 16, 16)
 

@@ -1,5 +1,6 @@
-"""ImageNet transforms of the official recipe: RandomResizedCrop + flip (train), resize 256 + center
-crop 224 (val). Random draws use numpy's global generator, seeded per sample
+"""ImageNet transforms of the official recipe that mmcv.transforms lacks: RandomResizedCrop (train)
+and the short-edge resize to 256 (val); the flip and the 224 center crop are mmcv's
+``RandomFlip`` and ``CenterCrop``. Random draws use numpy's global generator, seeded per sample
 (``datasets/augmentation_seeds.py``)."""
 import math
 from typing import Sequence, Tuple
@@ -16,7 +17,7 @@ from micronet_dense.registry import TRANSFORMS
 @TRANSFORMS.register_module()
 class RandomResizedCrop(BaseTransform):
     """Crop a random area fraction in ``scale`` with aspect ratio in ``ratio`` (log-uniform), resize
-    to ``size`` (torchvision semantics, 10 tries then a center crop).
+    to ``size`` (torchvision semantics, 10 tries then a center crop; not in mmcv.transforms).
 
     Required Keys: img. Modified Keys: img, img_shape.
     """
@@ -46,7 +47,8 @@ class RandomResizedCrop(BaseTransform):
 
 @TRANSFORMS.register_module()
 class ResizeShortEdge(BaseTransform):
-    """Resize so the short edge is ``size``, keeping the aspect ratio.
+    """Resize so the short edge is ``size``, keeping the aspect ratio (torchvision's
+    ``Resize(256)``; mmcv's ``Resize`` bounds both edges by a scale instead).
 
     Required Keys: img. Modified Keys: img, img_shape.
     """
@@ -59,41 +61,6 @@ class ResizeShortEdge(BaseTransform):
         s = self.size / min(h, w)
         img = cv2.resize(results['img'], (round(w * s), round(h * s)), interpolation=cv2.INTER_LINEAR)
         results['img'], results['img_shape'] = img, img.shape[:2]
-        return results
-
-
-@TRANSFORMS.register_module()
-class CenterCrop(BaseTransform):
-    """Crop the central ``size``×``size`` window.
-
-    Required Keys: img. Modified Keys: img, img_shape.
-    """
-
-    def __init__(self, size: int = 224) -> None:
-        self.size = size
-
-    def transform(self, results: dict) -> dict:
-        h, w = results['img'].shape[:2]
-        y, x = max(0, (h - self.size) // 2), max(0, (w - self.size) // 2)
-        img = results['img'][y:y + self.size, x:x + self.size]
-        results['img'], results['img_shape'] = img, img.shape[:2]
-        return results
-
-
-@TRANSFORMS.register_module()
-class RandomHorizontalFlip(BaseTransform):
-    """Flip the image left-right with probability ``prob``.
-
-    Required Keys: img. Modified Keys: img. Added Keys: flip.
-    """
-
-    def __init__(self, prob: float = 0.5) -> None:
-        self.prob = prob
-
-    def transform(self, results: dict) -> dict:
-        results['flip'] = bool(np.random.rand() < self.prob)
-        if results['flip']:
-            results['img'] = np.ascontiguousarray(results['img'][:, ::-1])
         return results
 
 
