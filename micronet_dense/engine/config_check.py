@@ -29,7 +29,6 @@ from torch.utils.data import DataLoader
 from micronet_dense import registry as registries
 
 
-
 def _runner_keys() -> frozenset:
     """Top-level keys mmengine's Runner reads: the arguments of ``Runner.__init__`` (which
     ``Runner.from_cfg`` fills from the config) and the keys its methods look up with

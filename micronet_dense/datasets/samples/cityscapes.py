@@ -57,6 +57,7 @@ _ROTATING = ('wall', 'fence', 'terrain', 'rider', 'motorcycle', 'bicycle', 'truc
 _MIN_VISIBLE_PIXELS = 40
 _MAX_SCENE_ATTEMPTS = 50
 
+
 def rasterize_label_ids(annotation: Dict) -> np.ndarray:
     """(H, W) uint8 label-id map of a Cityscapes polygon annotation.
 

@@ -134,7 +134,8 @@ def make_coco_sample(out_dir: str, num_train_images: int = 160, num_val_images: 
             images, annotations, split_detections = [], [], []
             for stream, (num_persons, with_crowd) in zip(streams[1:], schedule):
                 image_rng, detection_rng = map(np.random.default_rng, stream.spawn(2))
-                image, image_annotations = render_annotated_image(image_rng, size, num_persons, with_crowd)
+                image, image_annotations = render_annotated_image(image_rng, size, num_persons,
+                                                                  with_crowd)
                 file_name = f'{next_image_id:012d}.jpg'
                 ok, jpeg = cv2.imencode('.jpg', image, [cv2.IMWRITE_JPEG_QUALITY, 92])
                 if not ok:
@@ -146,8 +147,8 @@ def make_coco_sample(out_dir: str, num_train_images: int = 160, num_val_images: 
                 for ann in image_annotations:
                     annotations.append(dict(ann, image_id=next_image_id, id=next_ann_id))
                     next_ann_id += 1
-                split_detections += simulate_person_detections(detection_rng, next_image_id,
-                                                image_annotations, size)
+                split_detections += simulate_person_detections(
+                    detection_rng, next_image_id, image_annotations, size)
                 next_image_id += 1
                 bar.update()
             datasets[split] = dict(

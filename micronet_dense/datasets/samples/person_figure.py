@@ -73,7 +73,7 @@ def _limb(root: np.ndarray, down: np.ndarray, outward: np.ndarray, lengths: Sequ
 
 
 def sample_figure(rng: np.random.Generator, height: float, front: bool,
-                   center: np.ndarray) -> Figure:
+                  center: np.ndarray) -> Figure:
     """A random human-like pose ``height`` px tall whose extent is centred on ``center``."""
     pelvis_down = _down(rng.uniform(-12, 12))
     torso_down = _down(rng.uniform(-25, 25))
@@ -115,6 +115,6 @@ def sample_figure(rng: np.random.Generator, height: float, front: bool,
         return np.round(xy + offset).astype(np.int32)
 
     return Figure(keypoints=as_pixels(points), head_center=as_pixels(head_center),
-                   head_radius=radius, head_down=head_down, torso=as_pixels(torso),
-                   neck=as_pixels(np.stack([shoulder_center, head_center])),
-                   height=height, front=front)
+                  head_radius=radius, head_down=head_down, torso=as_pixels(torso),
+                  neck=as_pixels(np.stack([shoulder_center, head_center])),
+                  height=height, front=front)

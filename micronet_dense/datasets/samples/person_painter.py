@@ -49,9 +49,9 @@ def sample_style(rng: np.random.Generator) -> FigureStyle:
     hair = bgr(rng.uniform(15, 40), rng.uniform(0.3, 0.8), rng.uniform(0.1, 0.35))
     dark = int(rng.integers(10, 35))
     return FigureStyle(side_colour=dict(left=(saturated(220), saturated(195)),
-                                   right=(saturated(0), saturated(25))),
-                  torso=torso, skin=skin, hair=hair, outline=(dark, dark, dark),
-                  first_side=('left', 'right')[rng.integers(2)])
+                                        right=(saturated(0), saturated(25))),
+                       torso=torso, skin=skin, hair=hair, outline=(dark, dark, dark),
+                       first_side=('left', 'right')[rng.integers(2)])
 
 
 def _tint(colour: tuple) -> tuple:
@@ -96,7 +96,7 @@ class _Painter:
 
 
 def paint_figure(figure: Figure, style: FigureStyle, image: Optional[np.ndarray],
-                  owner: np.ndarray, owner_base: int) -> None:
+                 owner: np.ndarray, owner_base: int) -> None:
     """Torso, legs, arms, head, each joint's marker right after its limbs (so later parts and
     later figures can hide it)."""
     h, kp = figure.height, figure.keypoints

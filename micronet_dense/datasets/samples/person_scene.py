@@ -56,7 +56,7 @@ def _paint_crowd(rng: np.random.Generator, image: np.ndarray, owner: np.ndarray)
     spread = np.array([rng.uniform(0.12, 0.22) * width, 0.25 * figure_height])
     for _ in range(int(rng.integers(6, 13))):
         figure = sample_figure(rng, figure_height * rng.uniform(0.85, 1.15), rng.random() < 0.75,
-                                center + rng.uniform(-1, 1, 2) * spread)
+                               center + rng.uniform(-1, 1, 2) * spread)
         paint_figure(figure, sample_style(rng), image, owner, _CROWD_OWNER)
 
 
@@ -103,7 +103,7 @@ def _mask_annotation(mask: np.ndarray, polygons: bool) -> Optional[dict]:
 
 
 def render_annotated_image(rng: np.random.Generator, size: Tuple[int, int], num_persons: int,
-                  with_crowd: bool) -> Tuple[np.ndarray, List[dict]]:
+                           with_crowd: bool) -> Tuple[np.ndarray, List[dict]]:
     """(H, W, 3) uint8 BGR image and its annotations without ``id``/``image_id``."""
     width, height = size
     image = _background(rng, size)

@@ -24,7 +24,7 @@ def clip_polygon(points: Sequence[Point], width: int, height: int) -> List[Point
 
 
 def integer_polygon(points: Sequence[Point], width: int,
-                     height: int) -> Optional[List[Tuple[int, int]]]:
+                    height: int) -> Optional[List[Tuple[int, int]]]:
     """Clipped, rounded vertices without repeats; None when nothing with area is left."""
     poly: List[Tuple[int, int]] = []
     for x, y in clip_polygon(points, width, height):
@@ -38,4 +38,3 @@ def integer_polygon(points: Sequence[Point], width: int,
     xs, ys = np.array(poly, dtype=np.float64).T
     area = 0.5 * abs(np.dot(xs, np.roll(ys, 1)) - np.dot(ys, np.roll(xs, 1)))
     return poly if area > 0 else None
-

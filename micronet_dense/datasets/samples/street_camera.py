@@ -47,4 +47,3 @@ class StreetCamera:
             du = np.where(np.abs(du) < 0.5, np.copysign(0.5, value), du)
             along = z = np.clip(self.focal * value / du, 0.5, 1e4)
         return along, self.HEIGHT_M - (v - self.horizon) * z / self.focal
-

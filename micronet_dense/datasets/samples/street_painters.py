@@ -198,8 +198,6 @@ def _paint_rider(patch: Patch) -> np.ndarray:
     return _paint_figure(patch, (236, 236, 232), (240, 100, 20))
 
 
-
-
 def _paint_vehicle(patch: Patch, body: Sequence[float], glass_rows: Tuple[float, float],
                    bottom: float) -> np.ndarray:
     """Body colour, a dark glass band and dark wheels/bumper at the bottom."""
@@ -311,4 +309,3 @@ def paint_scene(rng: np.random.Generator, objects: Sequence[SceneObject], cam: S
     image += rng.normal(0, rng.uniform(2, 5), image.shape).astype(np.float32)
     image = cv2.GaussianBlur(image, (0, 0), 0.6 * unit ** 0.5)
     return np.clip(np.rint(image), 0, 255).astype(np.uint8)
-

@@ -362,4 +362,3 @@ class StreetSceneBuilder(StreetLayout):
             objects.append(self.make('rectification border',
                                      [(x0, 0), (x0 + edge, 0), (x0 + edge, h - 1), (x0, h - 1)]))
         return [obj for obj in objects if obj is not None]
-
