@@ -5,6 +5,7 @@ import pytest
 
 from micronet_dense.datasets import ImageFolderDataset
 from micronet_dense.evaluation.metrics import Accuracy
+from micronet_dense.registry import TRANSFORMS
 
 
 @pytest.fixture()
@@ -46,3 +47,16 @@ def test_topk_accuracy_by_hand():
     labels = [1, 2, 0, 1]  # top-1 hits: 1 of 4; top-2 hits: samples 0, 1, 3
     metric.process(None, [dict(pred_score=np.array(s), gt_label=l) for s, l in zip(scores, labels)])
     assert metric.compute_metrics(metric.results) == {'top1': 25.0, 'top2': 75.0}
+
+
+def test_random_resized_crop_falls_back_to_torchvisions_central_crop():
+    # No 0.99-1.0 area crop of a 10x100 image has an aspect ratio in [3/4, 4/3], so every try
+    # fails and torchvision's fallback takes the central 10 x round(10 * 4/3) = 10x13 window,
+    # columns 43..55 (value = column index); its bilinear 16x16 resize keeps them in that range.
+    img = np.repeat(np.repeat(np.arange(100, dtype=np.uint8)[None, :, None], 10, 0), 3, 2)
+    crop = TRANSFORMS.build(dict(type='RandomResizedCrop', size=16, scale=(0.99, 1.0)))
+    for seed in range(3):
+        np.random.seed(seed)
+        out = crop(dict(img=img.copy()))['img']
+        assert out.shape == (16, 16, 3)
+        assert out.min() == 43 and out.max() == 55
