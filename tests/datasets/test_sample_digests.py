@@ -81,11 +81,10 @@ def test_digests_tell_sample_sets_apart(recorded):
 
 def _record() -> None:
     import tempfile
-    from _pytest.monkeypatch import MonkeyPatch
     sets = {}
     for name in sorted(SAMPLE_SETS):
         with tempfile.TemporaryDirectory() as out_dir:
-            sets[name] = sample_set_digests(name, Path(out_dir), MonkeyPatch())
+            sets[name] = sample_set_digests(name, Path(out_dir), pytest.MonkeyPatch())
     with open(DIGESTS_PATH, 'w', encoding='utf-8') as f:
         json.dump(dict(opencv=cv2.__version__, sets=sets), f, indent=1)
         f.write('\n')
