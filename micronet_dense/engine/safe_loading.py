@@ -84,3 +84,24 @@ def mmengine_checkpoint_globals() -> Iterator[None]:
             yield
     finally:
         CheckpointLoader.register_scheme('', load_from_local, force=True)
+
+
+def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
+    """Read any checkpoint of this project safely: ``tools/train.py`` checkpoints (``meta``,
+    ``state_dict``, optimizer and message hub), converted official weights
+    (``tools/model_converters``) or plain state dicts.
+
+    ``torch.load(weights_only=True)`` with the allow-list above: tensors, containers, numpy
+    arrays and mmengine's message-hub buffers load, anything else is refused before it runs.
+
+    Example::
+
+        checkpoint = read_checkpoint('work_dirs/my_pose/epoch_10.pth')
+        checkpoint['meta']['dataset_meta']['keypoint_names']
+
+    Raises:
+        UnsafeCheckpointError: the file would run other code when unpickled (nothing was run).
+        FileNotFoundError: no such file.
+    """
+    with mmengine_checkpoint_globals():
+        return CheckpointLoader.load_checkpoint(filename, map_location=map_location)
