@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.registry import DefaultScope
+from pycocotools.cocoeval import Params
 
 import micronet_dense.codecs.msra_heatmap  # noqa: F401  (registers MSRAHeatmap)
 import micronet_dense.datasets.transforms.loading  # noqa: F401  (registers LoadImage)
@@ -64,7 +65,8 @@ def test_registered_with_coco_metainfo():
     assert meta['num_keypoints'] == len(meta['keypoint_names']) == len(meta['sigmas']) == 17
     assert meta['flip_indices'] == FLIP_INDICES
     assert meta['keypoint_names'][meta['flip_indices'][5]] == 'right_shoulder'
-    assert meta['sigmas'][0] == 0.026 and meta['sigmas'][16] == 0.089
+    # The very values pycocotools evaluates COCO with, bit for bit.
+    assert meta['sigmas'] == Params(iouType='keypoints').kpt_oks_sigmas.tolist()
     assert len(meta['skeleton']) == 19 and [15, 13] in meta['skeleton']
 
 
