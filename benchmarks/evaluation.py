@@ -22,14 +22,14 @@ from typing import Dict, Iterator, List, Tuple
 import numpy as np
 import torch
 
-from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO
 from micronet_dense.evaluation.metrics import CocoKeypointMetric, IoUMetric
 from micronet_dense.utils.atomic_io import write_json_atomic
 
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-NUM_KEYPOINTS = len(COCO_KEYPOINT_SIGMAS)
+NUM_KEYPOINTS = COCO_PERSON_METAINFO['num_keypoints']
 IMAGE_WIDTH, IMAGE_HEIGHT = 640, 480
 #: Top-down crops are the person box scaled by 1.25 (GetBBoxCenterScale padding).
 CROP_PADDING = 1.25

@@ -8,7 +8,7 @@ COCO category's, in its order.
 """
 dataset_info = dict(
     dataset_name='coco',
-    category=dict(id=1, name='person', supercategory='person'),
+    category=dict(id=1, name='person'),
     keypoint_info={
         0: dict(name='nose', id=0, type='upper', swap=''),
         1: dict(name='left_eye', id=1, type='upper', swap='right_eye'),
