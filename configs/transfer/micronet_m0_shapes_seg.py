@@ -23,14 +23,10 @@ train_pipeline = [
     dict(type='SegPad', size=crop_size),
     dict(type='PackSegInputs'),
 ]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='LoadSegAnnotation'),
-    dict(type='PackSegInputs'),
-]
 # img_suffix / seg_map_suffix pair <name>.jpg with <name>.png; reduce_zero_label=True would make
 # mask value 0 "unlabelled" (ignored) and shift the other ids down by one.
-dataset = dict(_delete_=True, type='BaseSegDataset', data_root=data_root, img_suffix='.jpg',
+# Merged into the Cityscapes config's datasets, whose whole-image validation pipeline is kept.
+dataset = dict(type='BaseSegDataset', data_root=data_root, img_suffix='.jpg',
                seg_map_suffix='.png', metainfo=metainfo)
 train_dataloader = dict(
     batch_size=8, num_workers=1, pin_memory=False,
@@ -38,8 +34,7 @@ train_dataloader = dict(
                  pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=4, num_workers=1, pin_memory=False,
-    dataset=dict(**dataset, data_prefix=dict(img_path='images/val', seg_map_path='masks/val'),
-                 test_mode=True, pipeline=val_pipeline))
+    dataset=dict(**dataset, data_prefix=dict(img_path='images/val', seg_map_path='masks/val')))
 test_dataloader = val_dataloader
 max_epochs = 60
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=2e-3))
