@@ -21,7 +21,7 @@ from micronet_dense.datasets.transfer_examples import (make_keypoint_example,
 from micronet_dense.engine import read_checkpoint
 
 REPO = Path(__file__).parents[1]
-BIRD_DESCRIPTION = 'configs/transfer/bird_keypoints.py'
+BIRD_DESCRIPTION = 'configs/_base_/keypoint_sets/birds.py'
 SEG_TEMPLATE = REPO / 'configs/transfer/micronet_m0_shapes_seg.py'
 POSE_TEMPLATE = REPO / 'configs/transfer/micronet_m0_birds.py'
 BIRD_NAMES = ['beak', 'left_wing', 'right_wing', 'left_foot', 'right_foot']

@@ -4,7 +4,8 @@
 # Model, flip test and metric as the COCO config; data, crop size and schedule replaced.
 _base_ = ['../pose/micronet_m0_coco.py']
 data_root = 'data/birds/'
-keypoint_set = 'configs/transfer/bird_keypoints.py'
+# The keypoint description ({{fileDirname}}: this config's folder).
+keypoint_set = '{{fileDirname}}/../_base_/keypoint_sets/birds.py'
 input_size, heatmap_size = (48, 64), (12, 16)  # (w, h) of the crops and of the heatmaps
 codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=heatmap_size, sigma=1.5)
 model = dict(

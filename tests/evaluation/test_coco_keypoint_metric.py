@@ -313,7 +313,7 @@ def _direct_cocoeval(ann_file, results, sigmas, category_id):
 def test_other_keypoint_set_equals_direct_cocoeval_with_its_sigmas(tmp_path):
     """5-keypoint birds of category 3: the metric (with the dataset metainfo a runner hands it)
     equals COCOeval run here with the description's sigmas, and those sigmas matter."""
-    description = str(Path(__file__).parents[2] / 'configs' / 'transfer' / 'bird_keypoints.py')
+    description = str(Path(__file__).parents[2] / 'configs/_base_/keypoint_sets/birds.py')
     make_keypoint_example(str(tmp_path), description, num_train=1, num_val=6, seed=3)
     ann_file = str(tmp_path / 'annotations' / 'val.json')
     with open(ann_file) as f:

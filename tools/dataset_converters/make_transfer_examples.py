@@ -2,7 +2,7 @@
 COCO-format set (birds), in the layouts the walk-through expects of your own data.
 
     python tools/dataset_converters/make_transfer_examples.py [--out data]
-        [--keypoint-description configs/transfer/bird_keypoints.py]
+        [--keypoint-description configs/_base_/keypoint_sets/birds.py]
 
 writes OUT/shapes/{images,masks}/{train,val}/ and OUT/birds/{images/,annotations/{train,val}.json}.
 """
@@ -16,7 +16,7 @@ from micronet_dense.datasets.transfer_examples import (make_keypoint_example,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out', default='data', help='parent folder of shapes/ and birds/')
-    parser.add_argument('--keypoint-description', default='configs/transfer/bird_keypoints.py',
+    parser.add_argument('--keypoint-description', default='configs/_base_/keypoint_sets/birds.py',
                         help='keypoint description file giving the category and keypoint names')
     parser.add_argument('--num-train', type=int, default=24, help='training images per set')
     parser.add_argument('--num-val', type=int, default=8, help='validation images per set')
