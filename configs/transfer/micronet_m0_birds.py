@@ -31,8 +31,8 @@ val_pipeline = [
     dict(type='TopdownAffine', input_size=input_size),
     dict(type='PackPoseInputs'),
 ]
-dataset = dict(_delete_=True, type='CocoKeypointDataset', data_root=data_root, data_prefix=dict(img='images/'),
-               metainfo=dict(from_file=keypoint_set))
+dataset = dict(_delete_=True, type='CocoKeypointDataset', data_root=data_root,
+               data_prefix=dict(img='images/'), metainfo=dict(from_file=keypoint_set))
 train_dataloader = dict(
     batch_size=8, num_workers=1, pin_memory=False,
     dataset=dict(**dataset, ann_file='annotations/train.json', pipeline=train_pipeline))

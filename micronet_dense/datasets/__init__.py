@@ -5,5 +5,5 @@ from .coco_keypoint import CocoKeypointDataset
 from .image_folder import ImageFolderDataset
 from .seg_dataset import BaseSegDataset
 
-__all__ = ['BaseSegDataset', 'CityscapesDataset', 'CocoKeypointDataset', 'ImageFolderDataset', 'SeededAugmentationMixin',
-           'SeededIndex', 'SeededSampler']
+__all__ = ['BaseSegDataset', 'CityscapesDataset', 'CocoKeypointDataset', 'ImageFolderDataset',
+           'SeededAugmentationMixin', 'SeededIndex', 'SeededSampler']

@@ -258,7 +258,8 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
                 area=float(w * h),
                 category_id=category_id))
         _report_kept(data_list, name, f'{path}: {len(data_list)} {name} boxes kept, skipped: '
-                     f'{skipped["other category"]} not {name}, {skipped["low score"]} with score < '
+                     f'{skipped["other category"]} not {name}, '
+                     f'{skipped["low score"]} with score < '
                      f'{self.bbox_score_thr}, {skipped["empty box"]} with a non-positive or '
                      f'non-finite width or height')
         return data_list

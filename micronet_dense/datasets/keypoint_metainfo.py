@@ -43,7 +43,8 @@ def _load_description(metainfo: Mapping, where: str) -> Dict[str, Any]:
     except FileNotFoundError:
         raise FileNotFoundError(f'{where}: keypoint description file {path} not found') from None
     if description is None:
-        raise ValueError(f'{path}: a keypoint description file must define dataset_info = dict(...)')
+        raise ValueError(f'{path}: a keypoint description file must define '
+                         'dataset_info = dict(...)')
     return description.to_dict()
 
 

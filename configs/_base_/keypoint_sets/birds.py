@@ -1,5 +1,6 @@
 # Keypoint description of a user's own keypoint set (mmpose's dataset_info format), here the
-# 5-keypoint birds of the generated example set (tools/dataset_converters/make_transfer_examples.py).
+# 5-keypoint birds of the generated example set
+# (tools/dataset_converters/make_transfer_examples.py).
 # Read by the dataset (metainfo=dict(from_file=...)), flip augmentation and flip test, the metric
 # (OKS sigmas, category), drawing and the inferencer; checkpoints carry it. See docs/transfer.md.
 dataset_info = dict(
