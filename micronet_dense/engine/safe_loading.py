@@ -74,16 +74,25 @@ def _load_from_local_naming_refusals(filename: str, map_location=None):
             'unpickled, and nothing of it was run.') from None
 
 
+# Open mmengine_checkpoint_globals contexts: a pretrained backbone is read inside the tools' own.
+_open_contexts = 0
+
+
 @contextlib.contextmanager
 def mmengine_checkpoint_globals() -> Iterator[None]:
     """Within this context ``torch.load(..., weights_only=True)`` accepts mmengine checkpoints,
-    and mmengine's loads of local files raise :class:`UnsafeCheckpointError` for any other."""
+    and mmengine's loads of local files raise :class:`UnsafeCheckpointError` for any other.
+    Contexts nest; mmengine's own loader is back when the outermost one closes."""
+    global _open_contexts
     CheckpointLoader.register_scheme('', _load_from_local_naming_refusals, force=True)
+    _open_contexts += 1
     try:
         with torch.serialization.safe_globals(mmengine_checkpoint_allowlist()):
             yield
     finally:
-        CheckpointLoader.register_scheme('', load_from_local, force=True)
+        _open_contexts -= 1
+        if not _open_contexts:
+            CheckpointLoader.register_scheme('', load_from_local, force=True)
 
 
 def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:

@@ -85,3 +85,15 @@ def test_read_checkpoint_outside_the_tools(tmp_path):
     with pytest.raises(UnsafeCheckpointError, match='evil.pth: refused to load'):
         read_checkpoint(str(evil))
     assert not marker.exists()
+
+
+def test_nested_contexts_keep_naming_refusals_until_the_outermost_closes(tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+
+    path = tmp_path / 'evil.pth'
+    torch.save({'payload': RunsCodeWhenUnpickled(tmp_path / 'pwned')}, path)
+    with mmengine_checkpoint_globals():
+        with mmengine_checkpoint_globals():  # as reading a pretrained backbone inside the tools
+            pass
+        with pytest.raises(UnsafeCheckpointError):
+            _load_checkpoint(str(path))
