@@ -21,19 +21,14 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO, coco_category
 from micronet_dense.utils.atomic_io import write_bytes_atomic
 
-from .person_figure import COCO_PERSON_KEYPOINTS
 from .person_scene import render_annotated_image
 from .simulated_detections import simulate_person_detections
 
-# 1-based keypoint indices, as in COCO's person category.
-COCO_PERSON_SKELETON = (
-    (16, 14), (14, 12), (17, 15), (15, 13), (12, 13), (6, 12), (7, 13), (6, 7), (6, 8), (7, 9),
-    (8, 10), (9, 11), (2, 3), (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7))
-COCO_PERSON_CATEGORY = dict(supercategory='person', id=1, name='person',
-                            keypoints=list(COCO_PERSON_KEYPOINTS),
-                            skeleton=[list(link) for link in COCO_PERSON_SKELETON])
+# The person category as COCO's annotation files write it, from the one COCO description.
+COCO_PERSON_CATEGORY = dict(supercategory='person', **coco_category(COCO_PERSON_METAINFO))
 
 SPLITS = ('train', 'val')
 # Leading bytes of every annotation file written here; a file without them is someone else's.

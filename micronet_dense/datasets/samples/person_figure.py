@@ -4,10 +4,9 @@ from typing import Sequence, Tuple
 
 import numpy as np
 
-COCO_PERSON_KEYPOINTS = (
-    'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder',
-    'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
-    'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO
+
+NUM_KEYPOINTS = COCO_PERSON_METAINFO['num_keypoints']
 
 NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR = range(5)
 FACE = (NOSE, LEFT_EYE, RIGHT_EYE)
@@ -40,7 +39,7 @@ class Figure:
     @property
     def labelled(self) -> np.ndarray:
         """(17,) bool: keypoints an annotator could place; the face is hidden from behind."""
-        labelled = np.ones(len(COCO_PERSON_KEYPOINTS), bool)
+        labelled = np.ones(NUM_KEYPOINTS, bool)
         if not self.front:
             labelled[list(FACE)] = False
         return labelled
@@ -85,7 +84,7 @@ def sample_figure(rng: np.random.Generator, height: float, front: bool,
     radius = _HEAD_RADIUS * height
     head_center = shoulder_center - (_NECK * height + radius) * head_down
 
-    points = np.zeros((len(COCO_PERSON_KEYPOINTS), 2))
+    points = np.zeros((NUM_KEYPOINTS, 2))
     # Seen from the front, the person's left is on the image's right.
     left_sign = 1.0 if front else -1.0
     for side, sign in (('left', left_sign), ('right', -left_sign)):

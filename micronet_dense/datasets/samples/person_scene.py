@@ -6,7 +6,9 @@ import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from .person_figure import COCO_PERSON_KEYPOINTS, Figure, sample_figure
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO
+
+from .person_figure import NUM_KEYPOINTS, Figure, sample_figure
 from .person_painter import PART_MARKER, FigureStyle, bgr, paint_figure, sample_style
 
 # Owner-map ids: person i owns [i * _PART_SLOTS, (i + 1) * _PART_SLOTS); crowd figures own
@@ -131,12 +133,13 @@ def render_annotated_image(rng: np.random.Generator, size: Tuple[int, int], num_
         keypoints = np.concatenate([kp * in_frame[:, None], visibility[:, None]], axis=1)
         annotations.append(dict(
             num_keypoints=int(in_frame.sum()), iscrowd=0,
-            keypoints=[int(v) for v in keypoints.reshape(-1)], category_id=1, **region))
+            keypoints=[int(v) for v in keypoints.reshape(-1)],
+            category_id=COCO_PERSON_METAINFO['category_id'], **region))
     crowd = _mask_annotation(owner >= _CROWD_OWNER, polygons=False) if with_crowd else None
     if crowd is not None:
         annotations.append(dict(num_keypoints=0, iscrowd=1,
-                                keypoints=[0] * 3 * len(COCO_PERSON_KEYPOINTS),
-                                category_id=1, **crowd))
+                                keypoints=[0] * 3 * NUM_KEYPOINTS,
+                                category_id=COCO_PERSON_METAINFO['category_id'], **crowd))
 
     # Sensor-like noise over everything so flat colours are not a shortcut.
     noise = rng.normal(0, rng.uniform(3, 10), image.shape)

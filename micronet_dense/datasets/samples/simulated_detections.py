@@ -3,6 +3,8 @@ from typing import List, Tuple
 
 import numpy as np
 
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO
+
 
 def simulate_person_detections(rng: np.random.Generator, image_id: int, annotations: List[dict],
                                size: Tuple[int, int]) -> List[dict]:
@@ -31,7 +33,7 @@ def simulate_person_detections(rng: np.random.Generator, image_id: int, annotati
         y0, y1 = np.clip([y0, y1], 0, height)
         if x1 - x0 >= 1 and y1 - y0 >= 1:
             detections.append(dict(
-                image_id=image_id, category_id=1,
+                image_id=image_id, category_id=COCO_PERSON_METAINFO['category_id'],
                 bbox=[round(float(v), 2) for v in (x0, y0, x1 - x0, y1 - y0)],
                 score=round(float(score), 3)))
     return detections
