@@ -29,8 +29,9 @@ def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
     """``args.config`` with ``--cfg-options`` merged, launcher and work dir set (default
     ``work_dirs/<config name>``), modules registered, the config checked, the data of
     ``loaders`` in place, and the class / keypoint count the same in head, data and metric. A
-    torchrun launch (``--launcher pytorch``) on a machine without CUDA starts its process group over gloo here and wraps the model in DDP without a device: nccl
-    needs CUDA, and mmengine's launcher and its default DDP wrapper bind each process to a GPU.
+    torchrun launch (``--launcher pytorch``) on a machine without CUDA starts its process group
+    over gloo here and wraps the model in DDP without a device: nccl needs CUDA, and mmengine's
+    launcher and its default DDP wrapper bind each process to a GPU.
 
     Raises:
         ConfigError: a misspelt top-level key, an unknown argument or one of the wrong type
