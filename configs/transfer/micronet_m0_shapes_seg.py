@@ -17,9 +17,9 @@ input_shape = (96, 96)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='LoadSegAnnotation'),
-    dict(type='SegRandomResize', scale=(96, 96), ratio_range=(0.75, 1.5), keep_ratio=True),
+    dict(type='RandomResize', scale=(96, 96), ratio_range=(0.75, 1.5), keep_ratio=True),
     dict(type='SegRandomCrop', crop_size=crop_size),
-    dict(type='SegRandomFlip', prob=0.5),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='SegPad', size=crop_size),
     dict(type='PackSegInputs'),
 ]
