@@ -15,7 +15,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from micronet_dense.registry import MODELS
 
 from ..layers import (ActivationConfig, ChannelShuffle, MicroBlock, MicroBlockConfig,
-                      SpatialSeparableConv)
+                      SpatialSeparableConv, permutation_module, shuffle_permutation)
 
 # Official rows (`backbone/microconfig.py`), one per block, columns
 #   s   stride               n   repeats (always 1)    c   output (bottleneck) width
@@ -222,6 +222,15 @@ class MicroNet(BaseModule):
                 if isinstance(m, _BatchNorm):
                     m.eval()
         return self
+
+    def switch_to_deploy(self) -> None:
+        """The inference form, in place (eval only): see :meth:`MicroBlock.switch_to_deploy`; the
+        stem's BNs fold and its shuffle becomes one channel gather."""
+        self.stem.switch_to_deploy()
+        self.stem_shuffle = permutation_module(
+            shuffle_permutation(self.stem.conv_1xk.out_channels, (self.stem_shuffle.groups,)))
+        for block in self.blocks:
+            block.switch_to_deploy()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = F.relu6(self.stem_shuffle(self.stem(x)))
