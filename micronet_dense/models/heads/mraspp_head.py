@@ -86,10 +86,11 @@ class MRASPPHead(BaseModule):
         (h', w') = (1, 1) for the global pool and (h, w) otherwise."""
         if self.pool_kernel_size is None:
             return torch.sigmoid(self.attention(F.adaptive_avg_pool2d(high, 1)))
-        h, w = high.shape[-2:]
+        # Python ints: a pooling window is a constant of an exported graph (fixed H and W).
+        h, w = (int(size) for size in high.shape[-2:])
         kernel = (min(self.pool_kernel_size[0], h), min(self.pool_kernel_size[1], w))
         gate = torch.sigmoid(self.attention(F.avg_pool2d(high, kernel, self.pool_stride)))
-        return F.interpolate(gate, size=(h, w), mode='bilinear', align_corners=False)
+        return F.interpolate(gate, size=high.shape[-2:], mode='bilinear', align_corners=False)
 
     def forward(self, feats: Tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         low, high = feats
