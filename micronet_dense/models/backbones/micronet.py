@@ -2,7 +2,8 @@
 ICCV 2021, arXiv 2108.05894), m0–m3 exactly as the official code and released weights define them.
 
 Dense tasks run the stride-32 rows at stride 16 (``strides=(2, 2, 2, 2, 1)``), as the paper does for
-COCO keypoints and arXiv 2011.12289 for Cityscapes.
+COCO keypoints and arXiv 2011.12289 for Cityscapes; the segmentation configs also dilate those rows'
+depthwise convs by 2 (``dilations=(1, 1, 1, 1, 2)``), as MobileNetV3 does (see ``MRASPPHead``).
 """
 from typing import Dict, List, Literal, Optional, Sequence, Tuple
 
