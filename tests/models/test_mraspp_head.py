@@ -1,4 +1,4 @@
-"""MR-ASPP head: the spatial attention gate, the paper's group rule, inference form and ONNX parity."""
+"""MR-ASPP head: spatial attention gate, the paper's group rule, inference form, ONNX parity."""
 import numpy as np
 import pytest
 import torch
@@ -29,7 +29,8 @@ def test_attention_gate_is_spatial_at_1024x2048():
         gate = head.attention_gate(high)
         # 49×49 windows, stride (16, 20), on the 64×128 map: rows 0..48 and columns 20·j .. 20·j+48
         # for j = 0..3 ((64 - 49) // 16 + 1 = 1 row, (128 - 49) // 20 + 1 = 4 columns).
-        windows = torch.stack([high[..., 0:49, 20 * j:20 * j + 49].mean((-2, -1)) for j in range(4)], -1)
+        windows = torch.stack([high[..., 0:49, 20 * j:20 * j + 49].mean((-2, -1))
+                               for j in range(4)], -1)
         coarse = torch.sigmoid(head.attention(windows[..., None, :]))
     assert gate.shape == (1, 64, 64, 128)
     torch.testing.assert_close(gate[..., :, ::127], coarse[..., [0, -1]].expand(-1, -1, 64, -1))

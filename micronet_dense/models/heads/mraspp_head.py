@@ -1,5 +1,5 @@
-"""MR-ASPP segmentation head (arXiv 2011.12289): MobileNetV3's Lite R-ASPP (Howard et al., ICCV 2019,
-arXiv 1905.02244) with Micro-Factorized pointwise convs in place of its 1×1 convs."""
+"""MR-ASPP segmentation head (arXiv 2011.12289): MobileNetV3's Lite R-ASPP (Howard et al.,
+ICCV 2019, arXiv 1905.02244) with Micro-Factorized pointwise convs in place of its 1×1 convs."""
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -22,28 +22,30 @@ class MRASPPHead(BaseModule):
     map of a few cells); so do the two classifiers: their 19 outputs leave no room for a group-conv
     bottleneck.
 
-    Three readings of the sources, each a choice here (the configs use the first of each pair):
+    Three readings of the sources, each a choice here; the configs ship the first reading of each
+    and the earlier head stays selectable:
 
     * **Spatial attention pooling** (``pool_kernel_size``, ``pool_stride``). arXiv 2011.12289: the
       head "applies spatial attention"; MobileNetV3's segmentation section, on the LR-ASPP it
-      modifies: "we employ a large pooling kernel with a large stride (to save some computation) and
-      only one 1×1 convolution in the module", drawn in its LR-ASPP figure as a 49×49 average pool
-      with stride (16, 20) whose sigmoid gate is upsampled back (mmseg's ``LRASPPHead`` too). The window and stride are counted in cells of the
-      stride-16 map, so they cover the same image area at every input size (784 pixels square,
-      steps of 256×320 pixels): at 1024×2048 the 64×128 map gives a 1×4 gate, and a position is
-      gated by the context of a fixed-size window however large the image, as on the crops it was
-      trained on. Where the map is smaller than the window the window shrinks to the map (a global
-      pool along that axis; 49 cells at stride 16 are a 769-pixel square, DeepLab's Cityscapes
-      training crop, which such a window pools globally too). ``pool_kernel_size=None`` gives the global average
-      pool of torchvision's ``lraspp.py`` (one gate per channel for the whole image).
+      modifies: "we employ a large pooling kernel with a large stride (to save some computation)
+      and only one 1×1 convolution in the module", drawn in its LR-ASPP figure as a 49×49 average
+      pool with stride (16, 20) whose sigmoid gate is upsampled back (mmseg's ``LRASPPHead`` too).
+      The window and stride are counted in cells of the stride-16 map, so they cover the same image
+      area at every input size (784 pixels square, steps of 256×320 pixels): at 1024×2048 the
+      64×128 map gives a 1×4 gate, and a position is gated by the context of a fixed-size window
+      however large the image, as on the crops it was trained on. Where the map is smaller than
+      the window, the window shrinks to the map (a global pool along that axis; 49 cells at
+      stride 16 are a 769-pixel square, DeepLab's Cityscapes training crop, which such a window
+      pools globally too). ``pool_kernel_size=None`` gives the global average pool of
+      torchvision's ``lraspp.py`` (one gate per channel for the whole image).
     * **Dilated last stage** (the backbone's ``dilations``, set in the config). arXiv 2011.12289
       moves "all blocks with stride 32 to stride 16, similar to MobileNetV3", and MobileNetV3's
-      segmentation section: "We apply atrous convolution to the last block of MobileNetV3 to extract denser
-      features": the configs dilate that stage's depthwise convs by 2 (no MAdds), so its receptive
-      field grows as it would have with the stride.
-    * **Group count** (``groups``). MicroNet §3.1 (arXiv 2108.05894, Eq. 3) connects the number of
-      groups to the bottleneck, G = √(C/R), "the integer closest to" it, and its Table 3a finds it
-      better than any fixed G (51.7 vs 50.7 top-1 for G = 4). ``groups=None`` applies that rule to
+      segmentation section: "We apply atrous convolution to the last block of MobileNetV3 to
+      extract denser features": the configs dilate that stage's depthwise convs by 2 (no MAdds),
+      so its receptive field grows as it would have with the stride.
+    * **Group count** (``groups``). MicroNet (arXiv 2108.05894, Eq. 3) ties the number of groups
+      to the bottleneck, G = √(C/R), "the integer closest to" it, and its Table 3a finds that rule
+      better than any fixed G (51.7 vs 50.7 top-1 for G = 4). ``groups=None`` applies it to
       ``mid_channels`` (:func:`micro_factorized_groups`); an int fixes G.
 
     Args:

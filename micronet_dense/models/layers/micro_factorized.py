@@ -82,7 +82,8 @@ class SpatialSeparableConv(nn.Module):
 
     def switch_to_deploy(self, in_perm: Optional[torch.Tensor] = None) -> None:
         """Fold the BNs. With ``in_perm`` (depthwise convs only) the convs are commuted past that
-        input permutation: afterwards ``self(x)[:, in_perm]`` equals the old ``self(x[:, in_perm])``."""
+        input permutation: afterwards ``self(x)[:, in_perm]`` equals the old
+        ``self(x[:, in_perm])``."""
         self.conv_kx1 = fold_conv_bn(self.conv_kx1, self.bn_kx1, in_perm)
         self.conv_1xk = fold_conv_bn(self.conv_1xk, self.bn_1xk, in_perm)
         self.bn_kx1 = self.bn_1xk = nn.Identity()
