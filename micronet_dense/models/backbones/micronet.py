@@ -2,7 +2,8 @@
 ICCV 2021, arXiv 2108.05894), m0–m3 exactly as the official code and released weights define them.
 
 Dense tasks run the stride-32 rows at stride 16 (``strides=(2, 2, 2, 2, 1)``), as the paper does for
-COCO keypoints and arXiv 2011.12289 for Cityscapes.
+COCO keypoints and arXiv 2011.12289 for Cityscapes; the segmentation configs also dilate those rows'
+depthwise convs by 2 (``dilations=(1, 1, 1, 1, 2)``), as MobileNetV3 does (see ``MRASPPHead``).
 """
 from typing import Dict, List, Literal, Optional, Sequence, Tuple
 
@@ -17,7 +18,7 @@ from micronet_dense.models.pretrained import load_pretrained
 from micronet_dense.registry import MODELS
 
 from ..layers import (ActivationConfig, ChannelShuffle, MicroBlock, MicroBlockConfig,
-                      SpatialSeparableConv)
+                      SpatialSeparableConv, permutation_module, shuffle_permutation)
 
 # Official rows (`backbone/microconfig.py`), one per block, columns
 #   s   stride               n   repeats (always 1)    c   output (bottleneck) width
@@ -233,6 +234,15 @@ class MicroNet(InitSummaryMixin, BaseModule):
                 if isinstance(m, _BatchNorm):
                     m.eval()
         return self
+
+    def switch_to_deploy(self) -> None:
+        """The inference form, in place (eval only): see :meth:`MicroBlock.switch_to_deploy`; the
+        stem's BNs fold and its shuffle becomes one channel gather."""
+        self.stem.switch_to_deploy()
+        self.stem_shuffle = permutation_module(
+            shuffle_permutation(self.stem.conv_1xk.out_channels, (self.stem_shuffle.groups,)))
+        for block in self.blocks:
+            block.switch_to_deploy()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = F.relu6(self.stem_shuffle(self.stem(x)))
