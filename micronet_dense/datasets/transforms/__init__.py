@@ -1,6 +1,7 @@
 """Data transforms (mmcv BaseTransform)."""
 from .classification import (CenterCrop, PackClsInputs, RandomHorizontalFlip, RandomResizedCrop,
                              ResizeShortEdge)
+from .depth import LoadDepthFromDisparity, PackDenseInputs
 from .loading import LoadImage, LoadSegAnnotation
 from .segmentation import (PackSegInputs, PhotoMetricDistortion, SegPad, SegRandomCrop, SegRandomFlip,
                            SegRandomResize)
@@ -10,6 +11,7 @@ from .topdown import (GenerateHeatmapTarget, GetBBoxCenterScale, PackPoseInputs,
 
 __all__ = [
     'CenterCrop', 'PackClsInputs', 'RandomHorizontalFlip', 'RandomResizedCrop', 'ResizeShortEdge',
+    'LoadDepthFromDisparity', 'PackDenseInputs',
     'LoadImage', 'LoadSegAnnotation', 'PackSegInputs', 'PhotoMetricDistortion', 'SegPad',
     'SegRandomCrop', 'SegRandomFlip', 'SegRandomResize', 'GenerateHeatmapTarget', 'GetBBoxCenterScale',
     'PackPoseInputs', 'TopdownAffine', 'TopdownRandomBBoxTransform', 'TopdownRandomFlip',
