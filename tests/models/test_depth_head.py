@@ -1,4 +1,5 @@
-"""DepthHead: shapes at the MR-ASPP strides, positive output, initial depth, Micro-Factorized convs."""
+"""DepthHead: shapes at the MR-ASPP strides, positive output, initial depth, Micro-Factorized
+convs."""
 import pytest
 import torch
 

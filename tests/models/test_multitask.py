@@ -99,7 +99,8 @@ def test_loss_logs_each_task_term_weight_and_unweighted_loss():
     assert float(losses['depth_weight']) == pytest.approx(0.1)
     assert float(losses['loss_depth'].detach()) == pytest.approx(
         0.1 * float(losses['depth_unweighted']), rel=1e-6)
-    assert float(losses['loss_seg'].detach()) == pytest.approx(float(losses['seg_unweighted']), rel=1e-6)
+    assert float(losses['loss_seg'].detach()) == pytest.approx(float(losses['seg_unweighted']),
+                                                               rel=1e-6)
     # The seg loss is the cross-entropy of the logits at label size; the depth loss the L1 over
     # the measured pixels of the upsampled depth.
     with torch.no_grad():
@@ -160,9 +161,11 @@ def test_dwa_weights_follow_the_epoch_losses_of_the_runner_epoch():
         scaled = [sample.clone() for sample in samples]
         for sample in scaled:
             sample.gt_depth_map = PixelData(data=sample.gt_depth_map.data * depth_scale)
-        history.append({k: float(v.detach()) for k, v in model(inputs, scaled, mode='loss').items()})
+        losses = model(inputs, scaled, mode='loss')
+        history.append({k: float(v.detach()) for k, v in losses.items()})
     assert history[0]['depth_weight'] == history[1]['depth_weight'] == 1.0
-    ratios = [history[1][f'{t}_unweighted'] / history[0][f'{t}_unweighted'] for t in ('seg', 'depth')]
+    ratios = [history[1][f'{t}_unweighted'] / history[0][f'{t}_unweighted']
+              for t in ('seg', 'depth')]
     exps = [math.exp(r / 2.0) for r in ratios]
     for task, e in zip(('seg', 'depth'), exps):
         weight = 2 * e / sum(exps)

@@ -2,26 +2,12 @@
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 
 from micronet_dense.evaluation.functional.depth import DEPTH_LOWER_IS_BETTER, depth_errors
 from micronet_dense.registry import METRICS
 
-
-def _depth_map(data_sample: Dict[str, Any], field: str, img_path: str) -> np.ndarray:
-    """The (H, W) float64 map stored as ``data_sample[field]['data']`` ((1, H, W) or (H, W))."""
-    if field not in data_sample or 'data' not in data_sample[field]:
-        raise KeyError(f"{img_path}: data sample has no '{field}' with a 'data' entry")
-    data = data_sample[field]['data']
-    if isinstance(data, torch.Tensor):
-        data = data.detach().cpu().double().numpy()
-    data = np.asarray(data, dtype=np.float64)
-    if data.ndim == 3 and data.shape[0] == 1:
-        data = data[0]
-    if data.ndim != 2:
-        raise ValueError(f"{img_path}: '{field}' must be (1, H, W) or (H, W), got {data.shape}")
-    return data
+from .iou_metric import _label_map as _dense_map
 
 
 @METRICS.register_module()
@@ -73,8 +59,8 @@ class DepthMetric(BaseMetric):
         """
         for index, data_sample in enumerate(data_samples):
             img_path = data_sample.get('img_path', f'data sample {index} of the batch')
-            pred = _depth_map(data_sample, 'pred_depth_map', img_path)
-            gt = _depth_map(data_sample, 'gt_depth_map', img_path)
+            pred = _dense_map(data_sample, 'pred_depth_map', img_path)
+            gt = _dense_map(data_sample, 'gt_depth_map', img_path)
             try:
                 errors = depth_errors(pred, gt, self.min_depth, self.max_depth)
             except ValueError as err:
