@@ -1,0 +1,4 @@
+# MicroNet-M3 single-task depth: configs/depth/micronet_m0_cityscapes_depth.py with the backbone of
+# configs/seg/micronet_m3_cityscapes.py.
+_base_ = ['./micronet_m0_cityscapes_depth.py']
+model = dict(backbone=dict(arch='m3'), tasks=dict(depth=dict(head=dict(in_channels=(24, 864)))))
