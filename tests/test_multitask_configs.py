@@ -4,6 +4,8 @@ runner on a sample set with disparity files (training, both metrics with task-pr
 import json
 import os
 import os.path as osp
+import re
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -30,17 +32,29 @@ def test_configs_reuse_the_segmentation_backbone_and_head(arch):
     assert multi.tasks.depth.head.in_channels == seg.decode_head.in_channels
 
 
-def test_multi_task_m3_costs_less_than_the_two_single_task_models():
-    shape = (1024, 2048)
-    seg = model_complexity(init_model('configs/seg/micronet_m3_cityscapes.py'), shape)
-    depth = model_complexity(init_model('configs/depth/micronet_m3_cityscapes_depth.py'), shape)
-    multi = model_complexity(init_model('configs/multitask/micronet_m3_cityscapes_seg_depth.py'),
-                             shape)
+def measured(config: str):
+    """(params in M, MAdds in G) written in ``config``'s "Measured" comment."""
+    match = re.search(r'Measured[^:]*: ([0-9.]+)M params, ([0-9.]+)G MAdds',
+                      Path(config).read_text())
+    return float(match.group(1)), float(match.group(2))
+
+
+@pytest.mark.parametrize('arch', ARCHS)
+def test_figures_in_the_configs_and_one_backbone_costing_less_than_two(arch):
+    multi_config = f'configs/multitask/micronet_{arch}_cityscapes_seg_depth.py'
+    depth_config = f'configs/depth/micronet_{arch}_cityscapes_depth.py'
+    multi = model_complexity(init_model(multi_config), (1024, 2048))
+    depth = model_complexity(init_model(depth_config), (1024, 2048))
+    for config, report in ((multi_config, multi), (depth_config, depth)):
+        assert measured(config) == (round(report['params'] / 1e6, 3),
+                                    round(report['madds'] / 1e9, 3)), config
     rows = {name: madds for name, _, madds in multi['stages']}
     assert rows['tasks.seg'] > 0 and rows['tasks.depth'] > 0  # one row per head
-    assert multi['madds'] < seg['madds'] + depth['madds']
-    # Shared backbone: the multi-task model is the segmentation model plus the depth head.
-    assert multi['madds'] == pytest.approx(seg['madds'] + rows['tasks.depth'], rel=1e-3)
+    # The shared backbone: the multi-task model costs the segmentation model plus the depth head,
+    # less than the two single-task models together.
+    seg_madds = measured(f'configs/seg/micronet_{arch}_cityscapes.py')[1] * 1e9
+    assert multi['madds'] == pytest.approx(seg_madds + rows['tasks.depth'], abs=1e6)
+    assert multi['madds'] < seg_madds + depth['madds']
 
 
 def write_depth_files(root: str, baseline: float = 0.2, fx: float = 500.0) -> None:

@@ -1,6 +1,7 @@
 # MicroNet-M0 single-task depth on Cityscapes: the multi-task model of
 # configs/multitask/micronet_m0_cityscapes_seg_depth.py without its segmentation task (same
 # backbone, depth head, data and schedule), the single-task baseline of its Δm.
+# Measured at 1024×2048: 0.190M params, 0.357G MAdds.
 _base_ = ['../multitask/micronet_m0_cityscapes_seg_depth.py']
 model = dict(tasks=dict(_delete_=True, depth={{_base_.model.tasks.depth}}))
 train_pipeline = [
