@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner
 
 from micronet_dense.apis import init_model
@@ -98,3 +99,15 @@ def test_one_epoch_through_the_runner_logs_both_tasks_and_evaluates_both_metrics
     logged = set().union(*scalars)
     assert {'loss_seg', 'loss_depth', 'seg_weight', 'depth_weight', 'seg_unweighted',
             'depth_unweighted'} <= logged
+
+
+def test_learned_task_weights_are_not_decayed():
+    cfg = Config.fromfile('configs/multitask/micronet_m0_cityscapes_seg_depth.py')
+    cfg.model.task_weighting = dict(type='UncertaintyTaskWeighting')
+    model = init_model(cfg)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    decay = {id(p): group['weight_decay'] for group in optim_wrapper.optimizer.param_groups
+             for p in group['params']}
+    assert decay[id(model.task_weighting.log_variances)] == 0.0
+    weight_decay = cfg.optim_wrapper.optimizer.weight_decay
+    assert weight_decay > 0 and decay[id(model.tasks.depth.head.regressor.weight)] == weight_decay

@@ -41,4 +41,6 @@ val_evaluator = [
     dict(type='DepthMetric', min_depth=1e-3, max_depth=80.0, prefix='depth'),
 ]
 test_evaluator = val_evaluator
+# Learned task weights (UncertaintyTaskWeighting's log-variances) are not decayed.
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'task_weighting': dict(decay_mult=0.0)}))
 default_hooks = dict(checkpoint=dict(save_best='seg/mIoU', rule='greater'))
