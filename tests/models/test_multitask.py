@@ -205,3 +205,35 @@ def test_configuration_errors():
         model(torch.randn(1, 3, 32, 32), mode='tensor')
     with pytest.raises(ValueError, match='mode must be'):
         model(torch.randn(1, 3, 32, 32), mode='bogus')
+
+
+def _ddp_steps(rank, init_file, weighting, queue):
+    torch.distributed.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank,
+                                         world_size=2)
+    torch.set_num_threads(1)
+    model = torch.nn.parallel.DistributedDataParallel(build(weighting).train())
+    inputs, samples = synthetic_batch(size=(32, 64))
+    # Rank 1 sees no depth label in its batch, rank 0 no segmentation label in its first image.
+    samples = (without(samples, 'gt_sem_seg', [0]) if rank == 0
+               else without(samples, 'gt_depth_map', [0, 1]))
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    for _ in range(2):  # a parameter left out of the graph fails in the second step
+        losses = model(inputs, samples, mode='loss')
+        optimizer.zero_grad()
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        optimizer.step()
+    # Small messages only: the parent reads the queue after both processes have ended.
+    queue.put((rank, [float(p.detach().double().abs().sum()) for p in model.module.parameters()]))
+    torch.distributed.destroy_process_group()
+
+
+@pytest.mark.parametrize('weighting', [None, dict(type='UncertaintyTaskWeighting')],
+                         ids=['fixed', 'uncertainty'])
+def test_distributed_steps_with_a_task_unlabelled_on_one_process(weighting, tmp_path):
+    queue = torch.multiprocessing.get_context('fork').SimpleQueue()
+    torch.multiprocessing.start_processes(
+        _ddp_steps, args=(str(tmp_path / 'init'), weighting, queue), nprocs=2,
+        start_method='fork')
+    params = dict(queue.get() for _ in range(2))
+    # Gradients were averaged: the replicas agree.
+    np.testing.assert_allclose(params[0], params[1], rtol=1e-6)
