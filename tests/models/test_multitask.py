@@ -237,3 +237,37 @@ def test_distributed_steps_with_a_task_unlabelled_on_one_process(weighting, tmp_
     params = dict(queue.get() for _ in range(2))
     # Gradients were averaged: the replicas agree.
     np.testing.assert_allclose(params[0], params[1], rtol=1e-6)
+
+
+def _ddp_dwa_epochs(rank, init_file, queue):
+    torch.distributed.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank,
+                                         world_size=2)
+    torch.set_num_threads(1)
+    model = torch.nn.parallel.DistributedDataParallel(
+        build(dict(type='DynamicWeightAverage')).eval())  # eval: losses depend on the batch only
+    inputs, samples = synthetic_batch(size=(32, 64))
+    hub = MessageHub.get_instance(f'ddp_dwa_{rank}')
+    logged = []
+    for epoch, scale in enumerate((1.0, 2.0 + rank, 1.0)):  # one step an epoch
+        hub.update_info('epoch', epoch)
+        scaled = [sample.clone() for sample in samples]
+        for sample in scaled:
+            sample.gt_depth_map = PixelData(data=sample.gt_depth_map.data * scale)
+        losses = model(inputs, scaled, mode='loss')
+        logged.append({k: float(v.detach()) for k, v in losses.items()})
+    queue.put((rank, logged))
+    torch.distributed.destroy_process_group()
+
+
+def test_distributed_dwa_averages_the_epoch_losses_of_every_process(tmp_path):
+    queue = torch.multiprocessing.get_context('fork').SimpleQueue()
+    torch.multiprocessing.start_processes(_ddp_dwa_epochs, args=(str(tmp_path / 'init'), queue),
+                                          nprocs=2, start_method='fork')
+    logged = dict(queue.get() for _ in range(2))
+    means = [[sum(logged[r][e][f'{t}_unweighted'] for r in (0, 1)) / 2 for t in ('seg', 'depth')]
+             for e in (0, 1)]
+    exps = [math.exp(means[1][t] / means[0][t] / 2.0) for t in (0, 1)]
+    for rank in (0, 1):
+        assert logged[rank][2]['seg_weight'] == pytest.approx(2 * exps[0] / sum(exps), rel=1e-5)
+        assert logged[rank][2]['depth_weight'] == pytest.approx(2 * exps[1] / sum(exps), rel=1e-5)
+    assert logged[0][1]['depth_unweighted'] != logged[1][1]['depth_unweighted']

@@ -7,6 +7,7 @@ sum. A task without any label in the batch is absent from ``losses`` and gets no
 state is not updated either), except for the zero that keeps uncertainty weighting's log-variance
 in the graph.
 """
+import math
 from typing import Dict, Mapping, Optional, Sequence
 
 import torch
@@ -116,8 +117,10 @@ class DynamicWeightAverage(TaskWeighting):
     where ``L̄_t(e)`` is task t's loss averaged over the iterations of epoch e (over every
     process), T the number of tasks and τ the temperature; the weights are 1 in the first two
     epochs, and ``r_t = 1`` for a task without loss in either epoch. The epoch comes from the
-    runner (mmengine's message hub, key ``'epoch'``), so DWA needs an epoch-based training loop;
-    the running averages are buffers, saved with the checkpoint and restored on resume.
+    runner (mmengine's message hub, key ``'epoch'``), so DWA needs an epoch-based training loop.
+    The running averages are saved with the checkpoint (the module's extra state) and restored on
+    resume; they are not buffers, which distributed training would overwrite with the first
+    process's at every step.
 
     Args:
         tasks: Task names.
@@ -130,31 +133,42 @@ class DynamicWeightAverage(TaskWeighting):
             raise ValueError(f'DynamicWeightAverage: temperature must be > 0, got {temperature}')
         self.temperature = temperature
         num_tasks = len(self.tasks)
-        self.register_buffer('epoch', torch.tensor(-1, dtype=torch.long))
-        self.register_buffer('completed_epochs', torch.tensor(0, dtype=torch.long))
-        self.register_buffer('loss_sums', torch.zeros(num_tasks, dtype=torch.float64))
-        self.register_buffer('loss_counts', torch.zeros(num_tasks, dtype=torch.float64))
-        # Rows: the averages of epochs e-2 and e-1.
-        self.register_buffer('epoch_means', torch.ones(2, num_tasks, dtype=torch.float64))
+        self.epoch = -1
+        self.completed_epochs = 0
+        self.loss_sums = [0.0] * num_tasks  # of this process, in the running epoch
+        self.loss_counts = [0] * num_tasks
+        self.epoch_means = [[1.0] * num_tasks, [1.0] * num_tasks]  # epochs e-2 and e-1
+
+    def get_extra_state(self) -> dict:
+        return dict(epoch=self.epoch, completed_epochs=self.completed_epochs,
+                    loss_sums=list(self.loss_sums), loss_counts=list(self.loss_counts),
+                    epoch_means=[list(row) for row in self.epoch_means])
+
+    def set_extra_state(self, state: dict) -> None:
+        self.epoch, self.completed_epochs = state['epoch'], state['completed_epochs']
+        self.loss_sums, self.loss_counts = list(state['loss_sums']), list(state['loss_counts'])
+        self.epoch_means = [list(row) for row in state['epoch_means']]
 
     def _start_epoch(self, epoch: int) -> None:
         """Close the running epoch's averages when ``epoch`` starts."""
-        if epoch == int(self.epoch):
+        if epoch == self.epoch:
             return
-        if int(self.epoch) >= 0:
-            sums, counts = self.loss_sums.clone(), self.loss_counts.clone()
-            all_reduce(sums)
-            all_reduce(counts)
-            self.epoch_means.copy_(torch.stack([self.epoch_means[1], sums / counts]))
+        if self.epoch >= 0:
+            totals = torch.tensor([self.loss_sums, self.loss_counts], dtype=torch.float64)
+            all_reduce(totals)  # every process reaches here at the same step: the epoch's first
+            sums, counts = totals.tolist()
+            means = [total / count if count else math.nan for total, count in zip(sums, counts)]
+            self.epoch_means = [self.epoch_means[1], means]
             self.completed_epochs += 1
-        self.loss_sums.zero_()
-        self.loss_counts.zero_()
-        self.epoch.fill_(epoch)
+        self.loss_sums = [0.0] * len(self.tasks)
+        self.loss_counts = [0] * len(self.tasks)
+        self.epoch = epoch
 
     def weights(self) -> Dict[str, torch.Tensor]:
-        if int(self.completed_epochs) < 2:
+        if self.completed_epochs < 2:
             return {task: torch.tensor(1.0) for task in self.tasks}
-        ratios = self.epoch_means[1] / self.epoch_means[0]
+        ratios = torch.tensor(self.epoch_means[1], dtype=torch.float64) / torch.tensor(
+            self.epoch_means[0], dtype=torch.float64)
         ratios = torch.where(torch.isfinite(ratios), ratios, torch.ones_like(ratios))
         weights = len(self.tasks) * torch.softmax(ratios / self.temperature, dim=0)
         return {task: w.float() for task, w in zip(self.tasks, weights)}
@@ -172,7 +186,7 @@ class DynamicWeightAverage(TaskWeighting):
         weights = self.weights()
         for index, task in enumerate(self.tasks):
             if task in losses:
-                self.loss_sums[index] += losses[task].detach().double()
+                self.loss_sums[index] += float(losses[task].detach())
                 self.loss_counts[index] += 1
         return {task: weights[task].to(loss) * loss for task, loss in losses.items()}
 
