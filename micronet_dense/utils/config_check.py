@@ -164,7 +164,8 @@ def _check_built(path: str, node: Mapping, registry: Any) -> List[str]:
         cls = registry.get(obj_type)
         if cls is None:
             return [f'{path}.type: {obj_type!r} is not registered in the {registry.name} '
-                    f'registry (scope {registry.scope})']
+                    f'registry (scope {registry.scope}); registered: '
+                    f'{", ".join(sorted(registry.module_dict))}']
     elif callable(obj_type):
         cls = obj_type
     else:

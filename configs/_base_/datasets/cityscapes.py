@@ -43,6 +43,7 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', num_classes=19, ignore_index=255)
+# The metric takes the class count and names from the dataset's metainfo.
+val_evaluator = dict(type='IoUMetric', ignore_index=255)
 test_evaluator = val_evaluator
 default_hooks = dict(checkpoint=dict(save_best='mIoU', rule='greater'))

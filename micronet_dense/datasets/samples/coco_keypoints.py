@@ -24,19 +24,12 @@ import numpy as np
 from pycocotools import mask as mask_utils
 from tqdm import tqdm
 
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO, coco_category
 from micronet_dense.utils.atomic_io import write_bytes_atomic
 
-COCO_PERSON_KEYPOINTS = (
-    'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder',
-    'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
-    'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
-# 1-based keypoint indices, as in COCO's person category.
-COCO_PERSON_SKELETON = (
-    (16, 14), (14, 12), (17, 15), (15, 13), (12, 13), (6, 12), (7, 13), (6, 7), (6, 8), (7, 9),
-    (8, 10), (9, 11), (2, 3), (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7))
-COCO_PERSON_CATEGORY = dict(supercategory='person', id=1, name='person',
-                            keypoints=list(COCO_PERSON_KEYPOINTS),
-                            skeleton=[list(link) for link in COCO_PERSON_SKELETON])
+# The person category as COCO's annotation files write it, from the one COCO description.
+COCO_PERSON_CATEGORY = dict(supercategory='person', **coco_category(COCO_PERSON_METAINFO))
+NUM_KEYPOINTS = COCO_PERSON_METAINFO['num_keypoints']
 
 SPLITS = ('train', 'val')
 # Leading bytes of every annotation file written here; a file without them is someone else's.
@@ -87,7 +80,7 @@ class _Figure:
     @property
     def labelled(self) -> np.ndarray:
         """(17,) bool: keypoints an annotator could place; the face is hidden from behind."""
-        labelled = np.ones(len(COCO_PERSON_KEYPOINTS), bool)
+        labelled = np.ones(NUM_KEYPOINTS, bool)
         if not self.front:
             labelled[list(_FACE)] = False
         return labelled
@@ -143,7 +136,7 @@ def _sample_figure(rng: np.random.Generator, height: float, front: bool,
     radius = _HEAD_RADIUS * height
     head_center = shoulder_center - (_NECK * height + radius) * head_down
 
-    points = np.zeros((len(COCO_PERSON_KEYPOINTS), 2))
+    points = np.zeros((NUM_KEYPOINTS, 2))
     # Seen from the front, the person's left is on the image's right.
     left_sign = 1.0 if front else -1.0
     for side, sign in (('left', left_sign), ('right', -left_sign)):
@@ -393,12 +386,13 @@ def _render_image(rng: np.random.Generator, size: Tuple[int, int], num_persons: 
         keypoints = np.concatenate([kp * in_frame[:, None], visibility[:, None]], axis=1)
         annotations.append(dict(
             num_keypoints=int(in_frame.sum()), iscrowd=0,
-            keypoints=[int(v) for v in keypoints.reshape(-1)], category_id=1, **region))
+            keypoints=[int(v) for v in keypoints.reshape(-1)],
+            category_id=COCO_PERSON_CATEGORY['id'], **region))
     crowd = _mask_annotation(owner >= _CROWD_OWNER, polygons=False) if with_crowd else None
     if crowd is not None:
         annotations.append(dict(num_keypoints=0, iscrowd=1,
-                                keypoints=[0] * 3 * len(COCO_PERSON_KEYPOINTS),
-                                category_id=1, **crowd))
+                                keypoints=[0] * 3 * NUM_KEYPOINTS,
+                                category_id=COCO_PERSON_CATEGORY['id'], **crowd))
 
     # Sensor-like noise over everything so flat colours are not a shortcut.
     noise = rng.normal(0, rng.uniform(3, 10), image.shape)
@@ -432,7 +426,7 @@ def _detections(rng: np.random.Generator, image_id: int, annotations: List[dict]
         y0, y1 = np.clip([y0, y1], 0, height)
         if x1 - x0 >= 1 and y1 - y0 >= 1:
             detections.append(dict(
-                image_id=image_id, category_id=1,
+                image_id=image_id, category_id=COCO_PERSON_CATEGORY['id'],
                 bbox=[round(float(v), 2) for v in (x0, y0, x1 - x0, y1 - y0)],
                 score=round(float(score), 3)))
     return detections

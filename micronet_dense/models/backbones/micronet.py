@@ -12,6 +12,8 @@ from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from micronet_dense.models.init_summary import InitSummaryMixin
+from micronet_dense.models.pretrained import load_pretrained
 from micronet_dense.registry import MODELS
 
 from ..layers import (ActivationConfig, ChannelShuffle, MicroBlock, MicroBlockConfig,
@@ -108,7 +110,7 @@ def arch_block_configs(arch: str) -> List[MicroBlockConfig]:
 
 
 @MODELS.register_module()
-class MicroNet(BaseModule):
+class MicroNet(InitSummaryMixin, BaseModule):
     """MicroNet feature extractor.
 
     Stages: 0 is the stem (stride 2); stage i ≥ 1 holds the rows whose output stride is 2^(i+1).
@@ -197,9 +199,18 @@ class MicroNet(BaseModule):
                 nn.init.zeros_(m.bias)
 
     def init_weights(self) -> None:
-        # Without init_cfg the weights from __init__ (official scheme) are kept.
-        if self.init_cfg is not None:
-            super().init_weights()
+        """Without ``init_cfg`` the weights from ``__init__`` (official scheme) are kept. A
+        ``dict(type='Pretrained', checkpoint=..., prefix=None, partial=False)`` loads the file with
+        :func:`~micronet_dense.models.pretrained.load_pretrained`: a checkpoint of another arch
+        (its ``meta.arch``) or an incomplete match fails unless ``partial=True``."""
+        if self.init_cfg is None:
+            return
+        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+            options = {k: v for k, v in self.init_cfg.items() if k not in ('type', 'map_location')}
+            load_pretrained(self, arch=self.arch, **options)
+            self._is_init = True
+            return
+        super().init_weights()
 
     def stage_modules(self, stage: int) -> List[nn.Module]:
         """The modules forming ``stage`` (the stem for 0)."""
