@@ -17,7 +17,8 @@ def test_config_builds_and_runs(config):
     h, w = model.cfg.get('input_shape', (224, 224))
     scale = max(1, min(h, w) // 128)  # keep the large segmentation inputs cheap
     out = model(torch.zeros(1, 3, h // scale, w // scale), mode='tensor')
-    assert torch.isfinite(out).all()
+    for task_out in (out.values() if isinstance(out, dict) else [out]):  # multi-task: per task
+        assert torch.isfinite(task_out).all()
 
 
 # Spec A.3 (paper Table 9 and arXiv 2011.12289): (params, MAdds) of the pose models at 256×192; m0 is

@@ -4,13 +4,15 @@ The graph maps a normalised RGB batch (B, 3, H, W) to the estimator's ``mode='te
 
 * :class:`TopdownPoseEstimator`: ``heatmaps`` (B, K, H/4, W/4);
 * :class:`EncoderDecoder`: ``logits`` (B, num_classes, H, W), at the *input* size (the final
-  bilinear resize is part of the graph, so an argmax gives the label map directly).
+  bilinear resize is part of the graph, so an argmax gives the label map directly);
+* :class:`MultiTaskEstimator`: one output per task, named after it, at the input size (e.g.
+  ``seg`` (B, num_classes, H, W) and ``depth`` (B, 1, H, W) in metres).
 
 The batch axis is dynamic; H and W are fixed at export. onnx and onnxruntime are the optional
 ``deploy`` extra (requirements/optional.txt).
 """
 import warnings
-from typing import Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -36,8 +38,20 @@ def _onnxruntime():
     return onnxruntime
 
 
-def output_name(model: nn.Module) -> str:
-    return OUTPUT_NAMES.get(type(model).__name__, 'output')
+def output_names(model: nn.Module) -> List[str]:
+    """The graph's output names: a multi-task model's task names, else one name by class."""
+    tasks = getattr(model, 'tasks', None)
+    if isinstance(tasks, nn.ModuleDict):
+        return list(tasks)
+    return [OUTPUT_NAMES.get(type(model).__name__, 'output')]
+
+
+def _tensor_outputs(model: nn.Module, inputs: torch.Tensor) -> List[np.ndarray]:
+    """``model(inputs, mode='tensor')`` as arrays, in the order of :func:`output_names`."""
+    with torch.no_grad():
+        outputs = TensorOutput(model.eval())(inputs)
+    outputs = list(outputs.values()) if isinstance(outputs, dict) else [outputs]
+    return [output.numpy() for output in outputs]
 
 
 def ort_session(path: str, threads: int = 1):
@@ -52,14 +66,14 @@ def ort_session(path: str, threads: int = 1):
 
 
 def onnx_max_abs_diff(path: str, model: nn.Module, inputs: torch.Tensor) -> float:
-    """Largest |onnxruntime − PyTorch| of the exported file at ``path`` on ``inputs``."""
-    with torch.no_grad():
-        expected = TensorOutput(model.eval())(inputs).numpy()
-    actual = ort_session(path).run(None, {INPUT_NAME: inputs.numpy()})[0]
-    if actual.shape != expected.shape:
-        raise RuntimeError(f'{path}: onnxruntime output shape {actual.shape} != '
-                           f'PyTorch {expected.shape}')
-    return float(np.abs(actual - expected).max())
+    """Largest |onnxruntime − PyTorch| over every output of the exported file at ``path`` on
+    ``inputs``."""
+    expected = _tensor_outputs(model, inputs)
+    actual = ort_session(path).run(None, {INPUT_NAME: inputs.numpy()})
+    if [a.shape for a in actual] != [e.shape for e in expected]:
+        raise RuntimeError(f'{path}: onnxruntime output shapes {[a.shape for a in actual]} != '
+                           f'PyTorch {[e.shape for e in expected]}')
+    return max(float(np.abs(a - e).max()) for a, e in zip(actual, expected))
 
 
 def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: bool = False,
@@ -77,7 +91,7 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
     _onnxruntime()
     model = model.eval()
     exported = fuse_model(model) if fast else model
-    name = output_name(model)
+    names = output_names(model)
     h, w = input_shape
     generator = torch.Generator().manual_seed(0)
     with atomic_output_path(path) as tmp_path:
@@ -90,8 +104,8 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
             warnings.simplefilter('ignore', torch.jit.TracerWarning)
             torch.onnx.export(TensorOutput(exported), (torch.randn(1, 3, h, w, generator=generator),),
                               tmp_path, dynamo=False, opset_version=opset, input_names=[INPUT_NAME],
-                              output_names=[name],
-                              dynamic_axes={INPUT_NAME: {0: 'batch'}, name: {0: 'batch'}})
+                              output_names=names,
+                              dynamic_axes={n: {0: 'batch'} for n in [INPUT_NAME, *names]})
         diff = onnx_max_abs_diff(tmp_path, model, torch.randn(2, 3, h, w, generator=generator))
         if not diff <= atol:
             raise RuntimeError(f'{path}: onnxruntime differs from PyTorch by {diff:.3g} > {atol:g}; '

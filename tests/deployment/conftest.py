@@ -1,11 +1,13 @@
-"""Shipped pose / segmentation models with weights that make every fusion and output visible."""
+"""Shipped pose / segmentation / multi-task models with weights that make every fusion and output
+visible."""
 import pytest
 import torch
 from torch import nn
 
 from micronet_dense.apis import init_model
 
-CONFIGS = {'pose': 'configs/pose/micronet_{}_coco.py', 'seg': 'configs/seg/micronet_{}_cityscapes.py'}
+CONFIGS = {'pose': 'configs/pose/micronet_{}_coco.py', 'seg': 'configs/seg/micronet_{}_cityscapes.py',
+           'multitask': 'configs/multitask/micronet_{}_cityscapes_seg_depth.py'}
 
 
 def randomise(model: nn.Module, seed: int = 0) -> nn.Module:

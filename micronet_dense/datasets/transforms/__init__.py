@@ -1,6 +1,7 @@
 """Data transforms (mmcv BaseTransform) that mmcv.transforms does not provide; pipelines use
 mmcv's RandomResize, RandomFlip and CenterCrop (found through the registry's parent) as they are."""
 from .classification import PackClsInputs, RandomResizedCrop, ResizeShortEdge
+from .depth import LoadDepthFromDisparity, PackDenseInputs
 from .loading import LoadImage, LoadSegAnnotation
 from .segmentation import PackSegInputs, PhotoMetricDistortion, SegPad, SegRandomCrop
 from .topdown import (GenerateHeatmapTarget, GetBBoxCenterScale, PackPoseInputs, TopdownAffine,
@@ -8,7 +9,8 @@ from .topdown import (GenerateHeatmapTarget, GetBBoxCenterScale, PackPoseInputs,
                       get_warp_matrix)
 
 __all__ = [
-    'PackClsInputs', 'RandomResizedCrop', 'ResizeShortEdge', 'LoadImage', 'LoadSegAnnotation',
+    'PackClsInputs', 'RandomResizedCrop', 'ResizeShortEdge', 'LoadDepthFromDisparity',
+    'PackDenseInputs', 'LoadImage', 'LoadSegAnnotation',
     'PackSegInputs', 'PhotoMetricDistortion', 'SegPad', 'SegRandomCrop', 'GenerateHeatmapTarget',
     'GetBBoxCenterScale',
     'PackPoseInputs', 'TopdownAffine', 'TopdownRandomBBoxTransform', 'TopdownRandomFlip',
