@@ -17,7 +17,7 @@ from mmengine.structures import PixelData
 
 from micronet_dense.registry import TRANSFORMS
 
-from .loading import _decode_file
+from .loading import decode_file
 from .segmentation import PackSegInputs
 
 _IMAGE_FOLDER = 'leftImg8bit'
@@ -108,7 +108,7 @@ class LoadDepthFromDisparity(BaseTransform):
         if not osp.isfile(disparity_path):
             raise FileNotFoundError(f'disparity map not found: {disparity_path}; '
                                     f'{_DOWNLOAD_HINT}')
-        encoded = _decode_file(disparity_path, cv2.IMREAD_UNCHANGED, 'disparity map')
+        encoded = decode_file(disparity_path, cv2.IMREAD_UNCHANGED, 'disparity map')
         if encoded.ndim != 2 or encoded.dtype != np.uint16:
             raise ValueError(f'disparity map {disparity_path} must be a single-channel uint16 PNG, '
                              f'got shape {encoded.shape} and dtype {encoded.dtype}')

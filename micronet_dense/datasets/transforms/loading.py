@@ -30,7 +30,7 @@ def _jpeg_is_complete(data: bytes) -> bool:
     return last_scan != -1 and data.find(_JPEG_END, last_scan) != -1
 
 
-def _decode_file(path: Union[str, os.PathLike], flags: int, what: str) -> np.ndarray:
+def decode_file(path: Union[str, os.PathLike], flags: int, what: str) -> np.ndarray:
     """Read and decode ``path`` with ``cv2.imdecode``; errors name the file."""
     try:
         with open(path, 'rb') as f:
@@ -64,7 +64,7 @@ class LoadImage(BaseTransform):
     """
 
     def transform(self, results: Dict) -> Dict:
-        img = _decode_file(results['img_path'], cv2.IMREAD_COLOR, 'image')
+        img = decode_file(results['img_path'], cv2.IMREAD_COLOR, 'image')
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]
@@ -95,7 +95,7 @@ class LoadSegAnnotation(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         path = results['seg_map_path']
-        seg_map = _decode_file(path, cv2.IMREAD_UNCHANGED, 'segmentation map')
+        seg_map = decode_file(path, cv2.IMREAD_UNCHANGED, 'segmentation map')
         if seg_map.ndim != 2:
             # OpenCV expands palette PNGs to BGR: labels must be stored as grey levels.
             raise ValueError(

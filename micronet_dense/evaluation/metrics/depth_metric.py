@@ -7,7 +7,7 @@ from mmengine.evaluator import BaseMetric
 from micronet_dense.evaluation.functional.depth import DEPTH_LOWER_IS_BETTER, depth_errors
 from micronet_dense.registry import METRICS
 
-from .iou_metric import _label_map as _dense_map
+from .iou_metric import dense_map
 
 
 @METRICS.register_module()
@@ -59,8 +59,8 @@ class DepthMetric(BaseMetric):
         """
         for index, data_sample in enumerate(data_samples):
             img_path = data_sample.get('img_path', f'data sample {index} of the batch')
-            pred = _dense_map(data_sample, 'pred_depth_map', img_path)
-            gt = _dense_map(data_sample, 'gt_depth_map', img_path)
+            pred = dense_map(data_sample, 'pred_depth_map', img_path)
+            gt = dense_map(data_sample, 'gt_depth_map', img_path)
             try:
                 errors = depth_errors(pred, gt, self.min_depth, self.max_depth)
             except ValueError as err:

@@ -16,7 +16,7 @@ from micronet_dense.evaluation.functional.iou import (SegAreas, intersect_and_un
 from micronet_dense.registry import METRICS
 
 
-def _label_map(data_sample: Dict[str, Any], field: str, img_path: str) -> np.ndarray:
+def dense_map(data_sample: Dict[str, Any], field: str, img_path: str) -> np.ndarray:
     """The (H, W) map stored as ``data_sample[field]['data']`` ((1, H, W) or (H, W))."""
     if field not in data_sample or 'data' not in data_sample[field]:
         raise KeyError(f"{img_path}: data sample has no '{field}' with a 'data' entry")
@@ -123,8 +123,8 @@ class IoUMetric(BaseMetric):
         """
         for index, data_sample in enumerate(data_samples):
             img_path = data_sample.get('img_path', f'data sample {index} of the batch')
-            pred = _label_map(data_sample, 'pred_sem_seg', img_path)
-            label = _label_map(data_sample, 'gt_sem_seg', img_path)
+            pred = dense_map(data_sample, 'pred_sem_seg', img_path)
+            label = dense_map(data_sample, 'gt_sem_seg', img_path)
             if pred.shape != label.shape:
                 raise ValueError(f'{img_path}: prediction shape {pred.shape} differs from '
                                  f'ground-truth shape {label.shape}')
