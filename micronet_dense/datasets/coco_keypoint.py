@@ -1,6 +1,5 @@
 """COCO person keypoints for top-down pose estimation: one sample per person box."""
 import copy
-import json
 import os.path as osp
 from collections import Counter
 from typing import Dict, List, Optional, Sequence
@@ -10,7 +9,10 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
 from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
+from micronet_dense.datasets.coco_validation import (check_detections, check_fields, check_images,
+                                                     check_keypoint_annotations)
 from micronet_dense.registry import DATASETS
+from micronet_dense.utils.checked_json import load_json
 
 COCO_KEYPOINT_NAMES = (
     'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
@@ -38,45 +40,13 @@ COCO_METAINFO = dict(
 PERSON_CATEGORY_ID = 1
 
 
-def _load_json(path: str, what: str):
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{what} not found: {path}')
-    try:
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f'{what} {path} is not valid JSON (truncated?): {error}') from None
-
-
-def _require(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
-    if not isinstance(entry, dict):
-        raise ValueError(f'{path}: {where} must be a JSON object, got {type(entry).__name__}')
-    missing = [field for field in fields if field not in entry]
-    if missing:
-        raise ValueError(f'{path}: {where} lacks field(s) {missing}')
-
-
-# What json.load gives for a number; true/false (bool) and strings are not coordinates.
-_JSON_NUMBER_TYPES = frozenset({int, float})
-
-
-def _check_number_list(values, length: int, path: str, where: str) -> None:
-    if not isinstance(values, list) or len(values) != length:
-        size = len(values) if isinstance(values, list) else type(values).__name__
-        raise ValueError(f'{path}: {where} must be a list of {length} numbers, got {size}')
-    if not set(map(type, values)) <= _JSON_NUMBER_TYPES:
-        other = next(value for value in values if type(value) not in _JSON_NUMBER_TYPES)
-        raise ValueError(f'{path}: {where} must be a list of {length} numbers, '
-                         f'got {other!r} among them')
-
-
 def xywh_has_area(bbox: Sequence[float]) -> bool:
-    """Whether a COCO ``[x, y, w, h]`` box is finite with positive width and height.
+    """Whether a COCO ``[x, y, w, h]`` box has a positive width and height.
 
     A detection without area has no crop to estimate a pose in (the affine zoom would be
     infinite); like a detection of another category it is skipped.
     """
-    return bool(np.isfinite(bbox).all() and bbox[2] > 0 and bbox[3] > 0)
+    return bool(bbox[2] > 0 and bbox[3] > 0)
 
 
 def _report_kept(data_list: List[dict], summary: str) -> None:
@@ -96,7 +66,10 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
     the image; the skip counts are logged. Detection mode (``bbox_file``, test
     only) takes the person boxes of a COCO detection-result list with
     ``score >= bbox_score_thr`` and all-zero, unlabelled keypoints, skipping
-    (and counting) boxes without a positive, finite width and height. A split
+    (and counting) boxes without a positive width and height. Both files are checked when
+    loaded (:mod:`~micronet_dense.datasets.coco_validation`): a NaN, infinite, out-of-range or
+    mistyped number, or a repeated image or annotation id, is an error naming the file and
+    field. A split
     left with no instance is an error: it would train on nothing or report a
     metric of nothing.
 
@@ -156,13 +129,10 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         return data_info
 
     def load_data_list(self) -> List[dict]:
-        coco = _load_json(self.ann_file, 'annotation file')
-        _require(coco, ('images', ) if self.bbox_file else ('images', 'annotations'),
-                 self.ann_file, 'the top level')
-        images = {}
-        for i, image in enumerate(coco['images']):
-            _require(image, ('id', 'file_name', 'width', 'height'), self.ann_file, f'images[{i}]')
-            images[image['id']] = image
+        coco = load_json(self.ann_file, 'annotation file')
+        check_fields(coco, ('images', ) if self.bbox_file else ('images', 'annotations'),
+                     self.ann_file, 'the top level')
+        images = check_images(coco['images'], self.ann_file)
         if self.bbox_file:
             return self._load_detections(images)
         return self._load_annotated_persons(coco['annotations'], images)
@@ -176,16 +146,9 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         num_keypoints = self._metainfo['num_keypoints']
         skipped = Counter()
         data_list = []
-        for i, ann in enumerate(annotations):
-            where = f'annotations[{i}]'
-            _require(ann, ('id', 'image_id', 'bbox', 'keypoints'), self.ann_file, where)
-            where = f'annotation id {ann["id"]}'
-            _check_number_list(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
-            _check_number_list(ann['keypoints'], 3 * num_keypoints, self.ann_file,
-                          f"{where} 'keypoints' ({num_keypoints} x (x, y, v))")
-            if ann['image_id'] not in images:
-                raise ValueError(
-                    f'{self.ann_file}: {where} refers to unknown image_id {ann["image_id"]}')
+        check_keypoint_annotations(annotations, images, self.ann_file, num_keypoints,
+                                   required=('id', 'image_id', 'bbox', 'keypoints'))
+        for ann in annotations:
             image = images[ann['image_id']]
             keypoints = np.array(ann['keypoints'], dtype=np.float32).reshape(1, -1, 3)
             num_labelled = int(ann.get('num_keypoints', np.count_nonzero(keypoints[..., 2])))
@@ -222,23 +185,12 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
 
     def _load_detections(self, images: Dict[int, dict]) -> List[dict]:
         path = self.bbox_file
-        detections = _load_json(path, 'detection file')
-        if not isinstance(detections, list):
-            raise ValueError(f'{path}: expected a list of detections, got '
-                             f'{type(detections).__name__}')
         num_keypoints = self._metainfo['num_keypoints']
+        detections = check_detections(load_json(path, 'detection file'), path, num_keypoints,
+                                      images)
         skipped = Counter()
         data_list = []
-        for i, det in enumerate(detections):
-            where = f'detection [{i}]'
-            _require(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
-            _check_number_list(det['bbox'], 4, path, f"{where} 'bbox'")
-            if 'keypoints' in det:
-                # A keypoint result file reused for its boxes must still be well-formed.
-                _check_number_list(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
-            if det['image_id'] not in images:
-                raise ValueError(f'{path}: {where} refers to image_id {det["image_id"]}, '
-                                 f'which is not in {self.ann_file}')
+        for det in detections:
             if det['category_id'] != PERSON_CATEGORY_ID:
                 skipped['not person'] += 1
                 continue
@@ -262,6 +214,6 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
                 category_id=PERSON_CATEGORY_ID))
         _report_kept(data_list, f'{path}: {len(data_list)} person boxes kept, skipped: '
                      f'{skipped["not person"]} not person, {skipped["low score"]} with score < '
-                     f'{self.bbox_score_thr}, {skipped["empty box"]} with a non-positive or '
-                     f'non-finite width or height')
+                     f'{self.bbox_score_thr}, {skipped["empty box"]} with a non-positive '
+                     f'width or height')
         return data_list

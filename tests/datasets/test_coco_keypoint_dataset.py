@@ -143,21 +143,20 @@ def test_bbox_file_mode(data_root, log_lines):
 def test_boxes_without_area_are_skipped_and_counted(data_root, log_lines):
     coco = coco_json()
     coco['annotations'] += [person(31, 1, [10, 10, 0, 20], {0: (10, 15, 2)}),
-                            person(32, 1, [10, 10, 20, -5], {0: (15, 8, 2)})]
+                            person(32, 1, [10, 10, 20, 0], {0: (15, 8, 2)})]
     ann_file = write_json(data_root / 'with_flat_boxes.json', coco)
     assert len(CocoKeypointDataset(ann_file=ann_file)) == 3
     message = next(line for line in log_lines if 'with_flat_boxes.json' in line)
     assert '3 with an empty box' in message  # the 2 above and the one outside the image
 
     dets = detections() + [dict(image_id=1, category_id=1, bbox=[5, 5, 0, 10], score=0.9),
-                           dict(image_id=2, category_id=1, bbox=[5, 5, 10, -1], score=0.9),
-                           dict(image_id=2, category_id=1, bbox=[5, 5, float('nan'), 3], score=0.9)]
+                           dict(image_id=2, category_id=1, bbox=[5, 5, 10, 0], score=0.9)]
     bbox_file = write_json(data_root / 'flat_dets.json', dets)
     dataset = CocoKeypointDataset(ann_file='annotations/kpts.json', data_root=str(data_root),
                                   bbox_file=bbox_file, bbox_score_thr=0.3, test_mode=True)
     assert len(dataset) == 2
     message = next(line for line in log_lines if 'flat_dets.json' in line)
-    assert '3 with a non-positive or non-finite width or height' in message
+    assert '2 with a non-positive width or height' in message
 
 
 @pytest.mark.parametrize('test_mode', [False, True])
@@ -211,7 +210,9 @@ def test_missing_and_truncated_annotation_file(tmp_path):
      'annotation id 21 .* got 54'),
     (lambda coco: coco['annotations'][0]['bbox'].pop(), '4'),
     (lambda coco: coco['annotations'][0]['bbox'].__setitem__(2, None),
-     "annotation id 11 'bbox' must be a list of 4 numbers, got None among them"),
+     r"annotation id 11 'bbox'\[2\] must be a number, got None"),
+    (lambda coco: coco['annotations'][0]['bbox'].__setitem__(3, -5),
+     r"annotation id 11 'bbox' height = -5 is outside \[0, inf\]"),
     (lambda coco: coco['annotations'][0].update(image_id=99), 'image_id 99'),
 ])
 def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
@@ -228,7 +229,14 @@ def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
     ({'image_id': 1}, 'list'),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4])], 'score'),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3], score=0.5)], '4'),
-    ([dict(image_id=1, category_id=1, bbox=[1, 2, '3', 4], score=0.5)], "got '3' among them"),
+    ([dict(image_id=1, category_id=1, bbox=[1, 2, '3', 4], score=0.5)],
+     r"detection \[0\] 'bbox'\[2\] must be a number, got '3'"),
+    ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, -4], score=0.5)],
+     r"detection \[0\] 'bbox' height = -4 is outside"),
+    ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4], score='0.5')],
+     r"detection \[0\] 'score' must be a number, got '0.5'"),
+    ('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": NaN}]',
+     r'NaN at line 1 column 67 is not a number'),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4], score=0.5, keypoints=[0] * 50)], '51'),
     ([dict(image_id=7, category_id=1, bbox=[1, 2, 3, 4], score=0.5)], 'image_id 7'),
 ])

@@ -274,7 +274,7 @@ def test_bad_annotation_files_name_the_file(tmp_path):
         CocoKeypointMetric(str(broken))
     no_anns = tmp_path / 'no_anns.json'
     no_anns.write_text(json.dumps(dict(images=[], categories=[])))
-    with pytest.raises(ValueError, match="no_anns.json has no 'annotations'"):
+    with pytest.raises(ValueError, match=r"no_anns.json: the top level lacks field\(s\) \['annotations'\]"):
         CocoKeypointMetric(str(no_anns))
     with pytest.raises(ValueError, match='score_mode'):
         CocoKeypointMetric(str(no_anns), score_mode='keypoint')
