@@ -6,7 +6,6 @@ train ids produced by ``tools/dataset_converters/cityscapes.py``)::
     leftImg8bit/{train,val,test}/<city>/<city>_<seq>_<frame>_leftImg8bit.png
     gtFine/{train,val,test}/<city>/<city>_<seq>_<frame>_gtFine_labelTrainIds.png
 """
-import os
 import os.path as osp
 from typing import Callable, List, Optional, Sequence, Union
 
@@ -15,6 +14,7 @@ from mmengine.dataset import BaseDataset
 from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
 from micronet_dense.datasets.cityscapes_labels import TRAIN_CLASSES, TRAIN_PALETTE
 from micronet_dense.registry import DATASETS
+from micronet_dense.utils.file_listing import list_files
 
 # Error messages name at most this many offending paths; the count says the rest.
 _MAX_NAMED_PATHS = 5
@@ -128,15 +128,9 @@ class CityscapesDataset(SeededAugmentationMixin, BaseDataset):
         return data_list
 
     def _list_images(self, img_dir: str) -> List[str]:
-        """Sample names (relative path minus ``img_suffix``) of all images under ``img_dir``."""
-        names = []
-        # followlinks: Cityscapes folders are commonly symlinked into data/.
-        for folder, _, files in os.walk(img_dir, followlinks=True):
-            for file in files:
-                if file.endswith(self.img_suffix):
-                    rel_path = osp.relpath(osp.join(folder, file), img_dir)
-                    names.append(rel_path[:-len(self.img_suffix)])
-        return sorted(names)
+        """Sample names (relative path minus ``img_suffix``) of all images under ``img_dir``,
+        following links only inside it (:func:`~micronet_dense.utils.file_listing.list_files`)."""
+        return [name[:-len(self.img_suffix)] for name in list_files(img_dir, self.img_suffix)]
 
     @staticmethod
     def _read_split_list(ann_file: str) -> List[str]:

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from micronet_dense.datasets.cityscapes_labels import resolve_label
 from micronet_dense.utils.atomic_io import atomic_output_path
+from micronet_dense.utils.file_listing import list_files
 from micronet_dense.utils.checked_json import (check_fields, check_number, check_number_list,
                                                load_json)
 
@@ -22,10 +23,9 @@ SPLITS = ('train', 'val', 'test')
 
 
 def find_polygon_files(gt_dir: str) -> List[str]:
-    """All ``*_gtFine_polygons.json`` under ``gt_dir``, recursively, sorted."""
-    return sorted(
-        osp.join(folder, name) for folder, _, names in os.walk(gt_dir) for name in names
-        if name.endswith(POLYGONS_SUFFIX))
+    """All ``*_gtFine_polygons.json`` under ``gt_dir``, recursively, sorted (links followed only
+    inside ``gt_dir``, see :func:`~micronet_dense.utils.file_listing.list_files`)."""
+    return [osp.join(gt_dir, name) for name in list_files(gt_dir, POLYGONS_SUFFIX)]
 
 
 def check_polygon_annotation(json_path: str) -> None:
