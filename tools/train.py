@@ -7,10 +7,13 @@ import argparse
 import sys
 
 import torch
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError
-from micronet_dense.engine import UnsafeCheckpointError, mmengine_checkpoint_globals
+from micronet_dense.engine import CheckpointLoadError, mmengine_checkpoint_globals
+from micronet_dense.engine.checkpoint_match import CheckpointMismatchError, check_checkpoint_matches
+from micronet_dense.engine.work_dir_lock import WorkDirLockedError, work_dir_lock
+from micronet_dense.registry import MODELS
 from micronet_dense.utils.config_check import ConfigError
 from micronet_dense.utils.run_config import add_run_arguments, load_run_config
 
@@ -50,11 +53,15 @@ def main() -> None:
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
     # Checkpoints (resume, load_from) load with weights_only=True and mmengine's allow-list.
-    with mmengine_checkpoint_globals():
-        try:
+    try:
+        with work_dir_lock(cfg.work_dir), mmengine_checkpoint_globals():
+            resume_from = cfg.load_from or find_latest_checkpoint(cfg.work_dir)
+            if cfg.resume and resume_from:
+                check_checkpoint_matches(resume_from, MODELS.build(cfg.model), cfg.model)
             Runner.from_cfg(cfg).train()
-        except (FloatingPointError, UnsafeCheckpointError) as exc:  # their messages say where
-            sys.exit(f'error: {exc}')
+    except (FloatingPointError, CheckpointLoadError, CheckpointMismatchError,
+            WorkDirLockedError) as exc:  # their messages say where
+        sys.exit(f'error: {exc}')
 
 
 if __name__ == '__main__':

@@ -4,10 +4,10 @@ from .bf16_optim_wrapper import BF16OptimWrapper
 from .checkpoint_hook import AtomicCheckpointHook
 from .finite_loss_hook import FiniteLossHook
 from .iteration_seed_hook import IterationSeedHook
-from .safe_loading import (UnsafeCheckpointError, mmengine_checkpoint_allowlist,
-                           mmengine_checkpoint_globals)
+from .safe_loading import (CheckpointLoadError, UnsafeCheckpointError, load_checkpoint_file,
+                           mmengine_checkpoint_allowlist, mmengine_checkpoint_globals)
 from .visualization_hook import PredictionVisualizationHook
 
-__all__ = ['AtomicCheckpointHook', 'BF16OptimWrapper', 'FiniteLossHook', 'IterationSeedHook',
-           'PredictionVisualizationHook', 'UnsafeCheckpointError', 'mmengine_checkpoint_allowlist',
-           'mmengine_checkpoint_globals']
+__all__ = ['AtomicCheckpointHook', 'BF16OptimWrapper', 'CheckpointLoadError', 'FiniteLossHook',
+           'IterationSeedHook', 'PredictionVisualizationHook', 'UnsafeCheckpointError',
+           'load_checkpoint_file', 'mmengine_checkpoint_allowlist', 'mmengine_checkpoint_globals']

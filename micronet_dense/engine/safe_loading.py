@@ -7,10 +7,12 @@ allow-listed here, and the pickle's ``getattr`` is served by a resolver that ret
 functions. Anything else (a crafted ``__reduce__``, another global, another attribute) is refused by
 torch before any code runs. Nothing is switched off globally: the allow-list holds only inside
 :func:`mmengine_checkpoint_globals`, which also makes mmengine's local checkpoint loader report a
-refused file as :class:`UnsafeCheckpointError` naming it (torch's own message names no file and
-suggests ``weights_only=False``).
+refused file as :class:`UnsafeCheckpointError` naming it, and an empty, truncated or damaged one as
+:class:`CheckpointLoadError` (torch's own messages name no file and suggest ``weights_only=False``,
+which this project never does).
 """
 import contextlib
+import os.path as osp
 import pickle
 from typing import Iterator
 
@@ -56,22 +58,53 @@ def mmengine_checkpoint_allowlist() -> list:
     ]
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+class CheckpointLoadError(ValueError):
+    """A checkpoint file that cannot be read: empty, truncated, damaged or not a checkpoint."""
+
+
+class UnsafeCheckpointError(CheckpointLoadError, pickle.UnpicklingError):
     """A checkpoint whose pickle needs a global outside the allow-list; nothing of it was run."""
 
 
+def _unpickler_reason(exc: Exception) -> str:
+    """torch's reason for a refused pickle, without its advice to load with weights_only=False
+    (which would run whatever the file holds)."""
+    text = str(exc).split('WeightsUnpickler error:', 1)[-1].split('Check the documentation')[0]
+    return ' '.join(text.split())
+
+
 def _load_from_local_naming_refusals(filename: str, map_location=None):
+    if osp.isfile(filename) and osp.getsize(filename) == 0:
+        raise CheckpointLoadError(f'{filename}: empty file, not a checkpoint')
     try:
         return load_from_local(filename, map_location)
     except pickle.UnpicklingError as exc:
         reason = ' '.join(line for line in str(exc).splitlines()
                           if 'GLOBAL' in line or 'refusing' in line)
-        if not reason:  # not a refusal: a damaged file
-            raise pickle.UnpicklingError(f'{filename}: {exc}') from exc
+        if not reason:  # not a refusal: a damaged file or a pickle of something else
+            raise CheckpointLoadError(f'{filename}: not a checkpoint: {_unpickler_reason(exc)}'
+                                      ) from None
         raise UnsafeCheckpointError(
             f'{filename}: refused to load: {reason} An mmengine checkpoint holds only tensors, '
             'containers, numpy arrays and message-hub buffers; this one would run other code when '
             'unpickled, and nothing of it was run.') from None
+    except (RuntimeError, EOFError) as exc:  # torch's zip reader on a cut or damaged file
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CheckpointLoadError(f'{filename}: cannot be read as a checkpoint (truncated or '
+                                  f'damaged file?): {first_line.split(". ")[0]}') from None
+
+
+def load_checkpoint_file(filename: str):
+    """The content of a local checkpoint file, loaded as mmengine's runner would (weights only,
+    the allow-list of :func:`mmengine_checkpoint_globals`) onto the CPU.
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointLoadError: empty, truncated or damaged, or not a checkpoint
+            (:class:`UnsafeCheckpointError` if its pickle would run code).
+    """
+    with mmengine_checkpoint_globals():
+        return _load_from_local_naming_refusals(filename, 'cpu')
 
 
 @contextlib.contextmanager

@@ -73,3 +73,21 @@ def test_mmengine_loads_name_the_refused_file_and_the_loader_is_restored(tmp_pat
     assert str(path) in str(refused.value) and 'posix.system' in str(refused.value)
     assert not marker.exists()
     assert CheckpointLoader._get_checkpoint_loader(str(path)) is load_from_local
+
+
+def test_damaged_files_name_the_file_and_never_advise_weights_only_false(tmp_path):
+    from micronet_dense.engine import CheckpointLoadError, load_checkpoint_file
+    full = tmp_path / 'full.pth'
+    runner_like_checkpoint(full)
+    data = full.read_bytes()
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    (tmp_path / 'cut.pth').write_bytes(data[:len(data) // 2])
+    (tmp_path / 'list.pkl').write_bytes(pickle.dumps([1, 2, 3], protocol=4))
+    expected = {'empty.pth': 'empty file, not a checkpoint',
+                'cut.pth': r'cannot be read as a checkpoint \(truncated or damaged file\?\)',
+                'list.pkl': 'not a checkpoint: Unsupported operand'}
+    for name, message in expected.items():
+        with pytest.raises(CheckpointLoadError, match=rf'{name}: {message}') as error:
+            load_checkpoint_file(str(tmp_path / name))
+        assert 'weights_only' not in str(error.value)
+    assert load_checkpoint_file(str(full))['meta'] == {'epoch': 1, 'seed': 0}
