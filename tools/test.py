@@ -9,10 +9,11 @@ import sys
 from mmengine.runner import Runner
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError
-from micronet_dense.engine import CheckpointLoadError, mmengine_checkpoint_globals
-from micronet_dense.engine.checkpoint_match import CheckpointMismatchError, check_checkpoint_matches
+from micronet_dense.engine import (CheckpointLoadError, CheckpointMismatchError,
+                                   check_checkpoint_matches, mmengine_checkpoint_globals)
 from micronet_dense.registry import MODELS
 from micronet_dense.utils.atomic_io import write_json_atomic
+from micronet_dense.utils.checked_json import DataFileError
 from micronet_dense.utils.config_check import ConfigError
 from micronet_dense.utils.run_config import add_run_arguments, load_run_config
 
@@ -46,6 +47,8 @@ def main() -> None:
             metrics = Runner.from_cfg(cfg).test()
         except (FileNotFoundError, CheckpointLoadError, CheckpointMismatchError) as exc:
             sys.exit(f'error: {exc}')
+        except DataFileError as exc:  # from a dataloader worker: its traceback, then the message
+            sys.exit(f'error: {str(exc).strip().splitlines()[-1]}')
     if args.out:
         write_json_atomic(args.out, {k: float(v) for k, v in metrics.items()}, indent=2)
 

@@ -10,10 +10,11 @@ import torch
 from mmengine.runner import Runner, find_latest_checkpoint
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError
-from micronet_dense.engine import CheckpointLoadError, mmengine_checkpoint_globals
-from micronet_dense.engine.checkpoint_match import CheckpointMismatchError, check_checkpoint_matches
-from micronet_dense.engine.work_dir_lock import WorkDirLockedError, work_dir_lock
+from micronet_dense.engine import (CheckpointLoadError, CheckpointMismatchError, WorkDirLockedError,
+                                   check_checkpoint_matches, mmengine_checkpoint_globals,
+                                   work_dir_lock)
 from micronet_dense.registry import MODELS
+from micronet_dense.utils.checked_json import DataFileError
 from micronet_dense.utils.config_check import ConfigError
 from micronet_dense.utils.run_config import add_run_arguments, load_run_config
 
@@ -62,6 +63,8 @@ def main() -> None:
     except (FloatingPointError, CheckpointLoadError, CheckpointMismatchError,
             WorkDirLockedError) as exc:  # their messages say where
         sys.exit(f'error: {exc}')
+    except DataFileError as exc:  # from a dataloader worker: its traceback, then the message
+        sys.exit(f'error: {str(exc).strip().splitlines()[-1]}')
 
 
 if __name__ == '__main__':

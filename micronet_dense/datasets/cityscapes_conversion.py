@@ -14,8 +14,8 @@ from tqdm import tqdm
 from micronet_dense.datasets.cityscapes_labels import resolve_label
 from micronet_dense.utils.atomic_io import atomic_output_path
 from micronet_dense.utils.file_listing import list_files
-from micronet_dense.utils.checked_json import (check_fields, check_number, check_number_list,
-                                               load_json)
+from micronet_dense.utils.checked_json import (DataFileError, check_fields, check_number,
+                                               check_number_list, load_json)
 
 POLYGONS_SUFFIX = '_gtFine_polygons.json'
 TRAIN_IDS_SUFFIX = '_gtFine_labelTrainIds.png'
@@ -52,7 +52,7 @@ def check_polygon_annotation(json_path: str) -> None:
         try:
             resolve_label(obj['label'])
         except KeyError as err:
-            raise ValueError(f'{json_path}: objects[{index}]: {err.args[0]}') from None
+            raise DataFileError(f'{json_path}: objects[{index}]: {err.args[0]}') from None
 
 
 def polygons_to_train_ids_png(json_path: str) -> str:

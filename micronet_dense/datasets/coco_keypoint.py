@@ -12,7 +12,7 @@ from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
 from micronet_dense.datasets.coco_validation import (check_detections, check_fields, check_images,
                                                      check_keypoint_annotations)
 from micronet_dense.registry import DATASETS
-from micronet_dense.utils.checked_json import load_json
+from micronet_dense.utils.checked_json import DataFileError, load_json
 
 COCO_KEYPOINT_NAMES = (
     'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
@@ -52,7 +52,7 @@ def xywh_has_area(bbox: Sequence[float]) -> bool:
 def _report_kept(data_list: List[dict], summary: str) -> None:
     """Log what loading kept and skipped; nothing kept is an error, not an empty split."""
     if not data_list:
-        raise ValueError(f'no person instance is left to use, {summary}')
+        raise DataFileError(f'no person instance is left to use, {summary}')
     MMLogger.get_current_instance().info(summary)
 
 

@@ -15,7 +15,8 @@ another category, low score) are skipped by the callers after these checks.
 """
 from typing import Dict, Optional, Sequence
 
-from micronet_dense.utils.checked_json import check_fields, check_number, check_number_list
+from micronet_dense.utils.checked_json import (DataFileError, check_fields, check_number,
+                                               check_number_list)
 
 VISIBILITIES = (0, 1, 2)
 
@@ -25,7 +26,7 @@ def check_unique_ids(entries: Sequence[dict], path: str, section: str) -> None:
     seen = set()
     for i, entry in enumerate(entries):
         if entry['id'] in seen:
-            raise ValueError(f"{path}: {section}[{i}] repeats id {entry['id']!r}; ids must be "
+            raise DataFileError(f"{path}: {section}[{i}] repeats id {entry['id']!r}; ids must be "
                              'unique (COCO tools keep only the last entry of an id)')
         seen.add(entry['id'])
 
@@ -33,13 +34,13 @@ def check_unique_ids(entries: Sequence[dict], path: str, section: str) -> None:
 def check_images(images, path: str) -> Dict[int, dict]:
     """``id -> image`` of a COCO ``images`` list with checked ids, file names and sizes."""
     if not isinstance(images, list):
-        raise ValueError(f"{path}: 'images' must be a list, got {type(images).__name__}")
+        raise DataFileError(f"{path}: 'images' must be a list, got {type(images).__name__}")
     for i, image in enumerate(images):
         where = f'images[{i}]'
         check_fields(image, ('id', 'file_name', 'width', 'height'), path, where)
         check_number(image['id'], path, f"{where} 'id'", integer=True)
         if not isinstance(image['file_name'], str) or not image['file_name']:
-            raise ValueError(f"{path}: {where} 'file_name' must be a file name, "
+            raise DataFileError(f"{path}: {where} 'file_name' must be a file name, "
                              f"got {image['file_name']!r}")
         for field in ('width', 'height'):
             check_number(image[field], path, f"{where} '{field}'", low=1, integer=True)
@@ -71,7 +72,7 @@ def _check_keypoints(keypoints, num_keypoints: int, image: dict, path: str, wher
     for k in range(num_keypoints):
         x, y, v = keypoints[3 * k:3 * k + 3]
         if v not in VISIBILITIES:
-            raise ValueError(f'{path}: {where} visibility of keypoint {k} is {v!r}, '
+            raise DataFileError(f'{path}: {where} visibility of keypoint {k} is {v!r}, '
                              f'not one of {VISIBILITIES}')
         if v > 0:  # COCOeval reads the coordinates of labelled keypoints only
             _check_in_widened_image(x, y, image, path, f'{where} keypoint {k}')
@@ -90,7 +91,7 @@ def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
             (``num_keypoints``, ``area``, ``iscrowd``, ``category_id``) are checked when present.
     """
     if not isinstance(annotations, list):
-        raise ValueError(f"{path}: 'annotations' must be a list, got "
+        raise DataFileError(f"{path}: 'annotations' must be a list, got "
                          f'{type(annotations).__name__}')
     for i, ann in enumerate(annotations):
         check_fields(ann, required, path, f'annotations[{i}]')
@@ -98,7 +99,7 @@ def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
         where = f'annotation id {ann["id"]}'
         check_number(ann['image_id'], path, f"{where} 'image_id'", integer=True)
         if ann['image_id'] not in images:
-            raise ValueError(f'{path}: {where} refers to unknown image_id {ann["image_id"]}')
+            raise DataFileError(f'{path}: {where} refers to unknown image_id {ann["image_id"]}')
         image = images[ann['image_id']]
         _check_box(ann['bbox'], image, path, where)
         _check_keypoints(ann['keypoints'], num_keypoints, image, path, where)
@@ -109,7 +110,7 @@ def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
             check_number(ann['area'], path, f"{where} 'area'", low=0,
                          high=9 * image['width'] * image['height'])
         if 'iscrowd' in ann and ann['iscrowd'] not in (0, 1):
-            raise ValueError(f"{path}: {where} 'iscrowd' must be 0 or 1, got {ann['iscrowd']!r}")
+            raise DataFileError(f"{path}: {where} 'iscrowd' must be 0 or 1, got {ann['iscrowd']!r}")
         if 'category_id' in ann:
             check_number(ann['category_id'], path, f"{where} 'category_id'", integer=True)
     check_unique_ids(annotations, path, 'annotations')
@@ -124,7 +125,7 @@ def check_detection(det, path: str, where: str, num_keypoints: Optional[int] = N
     check_fields(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
     check_number(det['image_id'], path, f"{where} 'image_id'", integer=True)
     if images is not None and det['image_id'] not in images:
-        raise ValueError(f'{path}: {where} refers to image_id {det["image_id"]}, which is not '
+        raise DataFileError(f'{path}: {where} refers to image_id {det["image_id"]}, which is not '
                          'in the annotation file')
     check_number(det['category_id'], path, f"{where} 'category_id'", integer=True)
     check_number(det['score'], path, f"{where} 'score'", low=0, high=1)
@@ -138,7 +139,7 @@ def check_detections(detections, path: str, num_keypoints: Optional[int] = None,
                      images: Optional[Dict[int, dict]] = None) -> list:
     """``detections`` after checking it is a list of valid entries (:func:`check_detection`)."""
     if not isinstance(detections, list):
-        raise ValueError(f'{path}: expected a list of detections, got '
+        raise DataFileError(f'{path}: expected a list of detections, got '
                          f'{type(detections).__name__}')
     for i, det in enumerate(detections):
         check_detection(det, path, f'detection [{i}]', num_keypoints, images)

@@ -14,6 +14,11 @@ from typing import Any, Sequence
 _STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
 
 
+class DataFileError(ValueError):
+    """A data file (annotations, detections, polygons, an image) that cannot be used as it is; the
+    message names the file and the place."""
+
+
 class _NonFiniteConstant(ValueError):
     pass
 
@@ -33,8 +38,8 @@ def load_json(path: str, what: str = 'JSON file') -> Any:
 
     Raises:
         FileNotFoundError: ``path`` is not a file.
-        ValueError: not UTF-8, not valid (e.g. truncated) JSON, or holding ``NaN`` / ``Infinity``;
-            the message names the file, line and column.
+        DataFileError: not UTF-8, not valid (e.g. truncated) JSON, or holding ``NaN`` /
+            ``Infinity``; the message names the file, line and column.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{what} not found: {path}')
@@ -42,14 +47,14 @@ def load_json(path: str, what: str = 'JSON file') -> Any:
         with open(path, encoding='utf-8') as f:
             text = f.read()
     except UnicodeDecodeError as error:
-        raise ValueError(f'{what} {path} is not valid JSON (not UTF-8 text): {error}') from None
+        raise DataFileError(f'{what} {path} is not valid JSON (not UTF-8 text): {error}') from None
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
-        raise ValueError(f'{what} {path} is not valid JSON (truncated?): {error}') from None
+        raise DataFileError(f'{what} {path} is not valid JSON (truncated?): {error}') from None
     except _NonFiniteConstant as error:
         match = next(m for m in _STRING_OR_CONSTANT.finditer(text) if m.group(1))
-        raise ValueError(f'{what} {path}: {error} at {_line_column(text, match.start(1))} is not '
+        raise DataFileError(f'{what} {path}: {error} at {_line_column(text, match.start(1))} is not '
                          'a number (JSON has no NaN or Infinity)') from None
 
 
@@ -61,10 +66,10 @@ def _is_number(value) -> bool:
 def check_fields(entry, fields: Sequence[str], path: str, where: str) -> None:
     """Raise unless ``entry`` is a JSON object holding every one of ``fields``."""
     if not isinstance(entry, dict):
-        raise ValueError(f'{path}: {where} must be a JSON object, got {type(entry).__name__}')
+        raise DataFileError(f'{path}: {where} must be a JSON object, got {type(entry).__name__}')
     missing = [field for field in fields if field not in entry]
     if missing:
-        raise ValueError(f'{path}: {where} lacks field(s) {missing}')
+        raise DataFileError(f'{path}: {where} lacks field(s) {missing}')
 
 
 def check_number(value, path: str, where: str, low: float = -math.inf, high: float = math.inf,
@@ -72,11 +77,11 @@ def check_number(value, path: str, where: str, low: float = -math.inf, high: flo
     """``value`` if it is a finite number in ``[low, high]`` (an integer if ``integer``)."""
     kind = 'an integer' if integer else 'a number'
     if not _is_number(value) or (integer and not isinstance(value, int)):
-        raise ValueError(f'{path}: {where} must be {kind}, got {value!r}')
+        raise DataFileError(f'{path}: {where} must be {kind}, got {value!r}')
     if not math.isfinite(value):
-        raise ValueError(f'{path}: {where} must be finite, got {value!r}')
+        raise DataFileError(f'{path}: {where} must be finite, got {value!r}')
     if not low <= value <= high:
-        raise ValueError(f'{path}: {where} = {value!r} is outside [{low:g}, {high:g}]')
+        raise DataFileError(f'{path}: {where} = {value!r} is outside [{low:g}, {high:g}]')
     return value
 
 
@@ -84,6 +89,6 @@ def check_number_list(values, length: int, path: str, where: str) -> None:
     """Raise unless ``values`` is a list of ``length`` finite numbers."""
     if not isinstance(values, list) or len(values) != length:
         size = len(values) if isinstance(values, list) else type(values).__name__
-        raise ValueError(f'{path}: {where} must be a list of {length} numbers, got {size}')
+        raise DataFileError(f'{path}: {where} must be a list of {length} numbers, got {size}')
     for i, value in enumerate(values):
         check_number(value, path, f'{where}[{i}]')

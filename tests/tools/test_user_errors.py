@@ -49,6 +49,16 @@ def test_test_tool_with_a_truncated_checkpoint(pose_run_config, pose_checkpoint,
     assert_one_error_line(result, str(path))
 
 
+def test_test_tool_with_a_string_score_in_the_detection_file(pose_run_config, pose_checkpoint,
+                                                             tmp_path):
+    bbox_file = tmp_path / 'dets.json'
+    bbox_file.write_text('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": "0.9"}]')
+    result = run_tool('tools/test.py', str(pose_run_config), pose_checkpoint, '--work-dir',
+                      str(tmp_path / 'work'), '--cfg-options',
+                      f'test_dataloader.dataset.bbox_file={bbox_file}')
+    assert_one_error_line(result, f"{bbox_file}: detection [0] 'score' must be a number, got '0.9'")
+
+
 def test_resume_of_another_models_checkpoint_stops_before_loading(pose_run_config, seg_checkpoint,
                                                                   tmp_path):
     result = run_tool('tools/train.py', str(pose_run_config), '--resume', seg_checkpoint,

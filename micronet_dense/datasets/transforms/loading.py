@@ -18,6 +18,7 @@ from mmcv.transforms import BaseTransform, LoadImageFromFile
 from mmengine import fileio
 
 from micronet_dense.registry import TRANSFORMS
+from micronet_dense.utils.checked_json import DataFileError
 
 _JPEG_START = b'\xff\xd8'
 _JPEG_START_OF_SCAN = b'\xff\xda'
@@ -71,19 +72,19 @@ def _read_file(path: Union[str, os.PathLike], what: str, backend_args: Optional[
     except FileNotFoundError:
         raise FileNotFoundError(f'{what} not found: {path}') from None
     if not data:
-        raise ValueError(f'{what} {path} is an empty file')
+        raise DataFileError(f'{what} {path} is an empty file')
     if data.startswith(_JPEG_START) and not _jpeg_is_complete(data):
-        raise ValueError(f'{what} {path} is a truncated JPEG (no end-of-image marker)')
+        raise DataFileError(f'{what} {path} is a truncated JPEG (no end-of-image marker)')
     return data
 
 
-def _undecodable(path, what: str) -> ValueError:
-    return ValueError(f'{what} {path} cannot be decoded (corrupt, truncated or not an image)')
+def _undecodable(path, what: str) -> DataFileError:
+    return DataFileError(f'{what} {path} cannot be decoded (corrupt, truncated or not an image)')
 
 
 def _check_size(size: Tuple[int, int], listed: Tuple[int, int], path, how: str) -> None:
     if tuple(size) != tuple(listed):
-        raise ValueError(
+        raise DataFileError(
             f'image {path} is {size[1]}x{size[0]} (width x height, {how}) but its annotation lists '
             f'{listed[1]}x{listed[0]}: the annotations would not describe these pixels')
 
@@ -129,7 +130,7 @@ class LoadImage(LoadImageFromFile):
             img = mmcv.imfrombytes(data, flag=self.color_type, backend=self.imdecode_backend)
             if img is None or img.size == 0:
                 raise _undecodable(path, 'image')
-        except (FileNotFoundError, ValueError):
+        except (FileNotFoundError, DataFileError):
             if self.ignore_empty:
                 return None
             raise
@@ -171,13 +172,13 @@ class LoadSegAnnotation(BaseTransform):
             raise _undecodable(path, 'segmentation map')
         if seg_map.ndim != 2:
             # OpenCV expands palette PNGs to BGR: labels must be stored as grey levels.
-            raise ValueError(
+            raise DataFileError(
                 f'segmentation map {path} must be single-channel (H, W), got shape '
                 f'{seg_map.shape}; palette or RGB label images are not label-id maps')
         if seg_map.dtype != np.uint8:
-            raise ValueError(f'segmentation map {path} must be uint8, got {seg_map.dtype}')
+            raise DataFileError(f'segmentation map {path} must be uint8, got {seg_map.dtype}')
         if 'img' in results and seg_map.shape != results['img'].shape[:2]:
-            raise ValueError(
+            raise DataFileError(
                 f'segmentation map {path} has size {seg_map.shape} (H, W) but image '
                 f'{results.get("img_path")} has {results["img"].shape[:2]}')
         if 'num_classes' in results:
@@ -196,7 +197,7 @@ def _check_label_ids(seg_map: np.ndarray, num_classes: int, ignore_index: int, p
         known[ignore_index] = True
     unknown = np.flatnonzero(present & ~known)
     if unknown.size:
-        raise ValueError(
+        raise DataFileError(
             f'segmentation map {path} holds label ids {unknown.tolist()}, outside the '
             f'{num_classes} classes [0, {num_classes}) and the ignore index {ignore_index}; '
             f'is it a map of other ids (e.g. *_labelIds.png instead of *_labelTrainIds.png)?')

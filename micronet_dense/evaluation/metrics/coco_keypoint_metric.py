@@ -18,7 +18,7 @@ from micronet_dense.datasets.coco_validation import (check_fields, check_images,
 from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS, oks_nms_arrays
 from micronet_dense.registry import METRICS
 from micronet_dense.utils.atomic_io import write_json_atomic
-from micronet_dense.utils.checked_json import load_json
+from micronet_dense.utils.checked_json import DataFileError, load_json
 
 #: Names of ``COCOeval.stats`` for ``iouType='keypoints'``, in order.
 STAT_NAMES = ('AP', 'AP50', 'AP75', 'APM', 'APL', 'AR', 'AR50', 'AR75', 'ARM', 'ARL')
@@ -37,7 +37,7 @@ def load_coco_keypoint_gt(ann_file: str) -> COCO:
     # COCOeval ignores crowd regions and people without labelled keypoints; with nothing else
     # it reports AP = AR = -1 instead of failing.
     if not any(ann['num_keypoints'] > 0 and not ann['iscrowd'] for ann in dataset['annotations']):
-        raise ValueError(f'COCO annotation file {ann_file} has no non-crowd person with labelled '
+        raise DataFileError(f'COCO annotation file {ann_file} has no non-crowd person with labelled '
                          f'keypoints: keypoint AP/AR would be undefined')
     coco = COCO()
     coco.dataset = dataset
