@@ -9,7 +9,8 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
 from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
-from micronet_dense.datasets.coco_validation import (check_detections, check_fields, check_images,
+from micronet_dense.datasets.coco_validation import (check_category_ids, check_detections,
+                                                     check_fields, check_images,
                                                      check_keypoint_annotations)
 from micronet_dense.registry import DATASETS
 from micronet_dense.utils.checked_json import DataFileError, load_json
@@ -135,19 +136,23 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         images = check_images(coco['images'], self.ann_file)
         if self.bbox_file:
             return self._load_detections(images)
-        return self._load_annotated_persons(coco['annotations'], images)
+        return self._load_annotated_persons(coco['annotations'], images, coco.get('categories'))
 
     def _image_fields(self, image: dict) -> dict:
         return dict(img_id=image['id'],
                     img_path=osp.join(self.data_prefix['img'], image['file_name']),
                     ori_shape=(image['height'], image['width']))
 
-    def _load_annotated_persons(self, annotations: list, images: Dict[int, dict]) -> List[dict]:
+    def _load_annotated_persons(self, annotations: list, images: Dict[int, dict],
+                                categories: Optional[list]) -> List[dict]:
         num_keypoints = self._metainfo['num_keypoints']
         skipped = Counter()
         data_list = []
+        category_ids = (check_category_ids(categories, self.ann_file)
+                        if categories is not None else None)
         check_keypoint_annotations(annotations, images, self.ann_file, num_keypoints,
-                                   required=('id', 'image_id', 'bbox', 'keypoints'))
+                                   required=('id', 'image_id', 'bbox', 'keypoints'),
+                                   category_ids=category_ids)
         for ann in annotations:
             image = images[ann['image_id']]
             keypoints = np.array(ann['keypoints'], dtype=np.float32).reshape(1, -1, 3)

@@ -13,7 +13,7 @@ width and height on each side (and ``area`` within that region's area): a box ma
 position in this image. Entries the COCO convention skips (crowd, no labelled keypoint, empty box,
 another category, low score) are skipped by the callers after these checks.
 """
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Set
 
 from micronet_dense.utils.checked_json import (DataFileError, check_fields, check_number,
                                                check_number_list)
@@ -78,8 +78,21 @@ def _check_keypoints(keypoints, num_keypoints: int, image: dict, path: str, wher
             _check_in_widened_image(x, y, image, path, f'{where} keypoint {k}')
 
 
+def check_category_ids(categories, path: str) -> Set[int]:
+    """The ids of a COCO ``categories`` list (integers, unique)."""
+    if not isinstance(categories, list):
+        raise DataFileError(f"{path}: 'categories' must be a list, got "
+                            f'{type(categories).__name__}')
+    for i, category in enumerate(categories):
+        check_fields(category, ('id', ), path, f'categories[{i}]')
+        check_number(category['id'], path, f"categories[{i}] 'id'", integer=True)
+    check_unique_ids(categories, path, 'categories')
+    return {category['id'] for category in categories}
+
+
 def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
-                               num_keypoints: int, required: Sequence[str]) -> None:
+                               num_keypoints: int, required: Sequence[str],
+                               category_ids: Optional[Set[int]] = None) -> None:
     """Check a COCO ``annotations`` list of person keypoints against its ``images``.
 
     Args:
@@ -89,6 +102,8 @@ def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
         num_keypoints: K, the keypoints per person.
         required: fields every annotation must have; the optional ones
             (``num_keypoints``, ``area``, ``iscrowd``, ``category_id``) are checked when present.
+        category_ids: the file's category ids (:func:`check_category_ids`), if it lists them:
+            COCOeval would silently leave out an annotation of an unlisted category.
     """
     if not isinstance(annotations, list):
         raise DataFileError(f"{path}: 'annotations' must be a list, got "
@@ -113,6 +128,9 @@ def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
             raise DataFileError(f"{path}: {where} 'iscrowd' must be 0 or 1, got {ann['iscrowd']!r}")
         if 'category_id' in ann:
             check_number(ann['category_id'], path, f"{where} 'category_id'", integer=True)
+            if category_ids is not None and ann['category_id'] not in category_ids:
+                raise DataFileError(f"{path}: {where} 'category_id' {ann['category_id']} is not "
+                                    f"in the file's categories {sorted(category_ids)}")
     check_unique_ids(annotations, path, 'annotations')
 
 

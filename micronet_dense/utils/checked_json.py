@@ -12,6 +12,8 @@ from typing import Any, Sequence
 
 # A JSON string literal, or one of the constants outside strings.
 _STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+# An object key: the last one before a constant names its field.
+_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
 
 
 class DataFileError(ValueError):
@@ -53,9 +55,11 @@ def load_json(path: str, what: str = 'JSON file') -> Any:
     except json.JSONDecodeError as error:
         raise DataFileError(f'{what} {path} is not valid JSON (truncated?): {error}') from None
     except _NonFiniteConstant as error:
-        match = next(m for m in _STRING_OR_CONSTANT.finditer(text) if m.group(1))
-        raise DataFileError(f'{what} {path}: {error} at {_line_column(text, match.start(1))} is not '
-                         'a number (JSON has no NaN or Infinity)') from None
+        position = next(m for m in _STRING_OR_CONSTANT.finditer(text) if m.group(1)).start(1)
+        keys = _KEY.findall(text, 0, position)
+        field = f" (in '{keys[-1]}')" if keys else ''
+        raise DataFileError(f'{what} {path}: {error} at {_line_column(text, position)}{field} is '
+                            'not a number (JSON has no NaN or Infinity)') from None
 
 
 def _is_number(value) -> bool:

@@ -236,7 +236,7 @@ def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4], score='0.5')],
      r"detection \[0\] 'score' must be a number, got '0.5'"),
     ('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": NaN}]',
-     r'NaN at line 1 column 67 is not a number'),
+     r"NaN at line 1 column 67 \(in 'score'\) is not a number"),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4], score=0.5, keypoints=[0] * 50)], '51'),
     ([dict(image_id=7, category_id=1, bbox=[1, 2, 3, 4], score=0.5)], 'image_id 7'),
 ])

@@ -1,5 +1,6 @@
 """Bad checkpoints, a busy work dir and a wrong resume end the tools with one `error:` line that
 names the file, before anything is loaded or written."""
+import json
 import os
 import pickle
 import runpy
@@ -51,8 +52,11 @@ def test_test_tool_with_a_truncated_checkpoint(pose_run_config, pose_checkpoint,
 
 def test_test_tool_with_a_string_score_in_the_detection_file(pose_run_config, pose_checkpoint,
                                                              tmp_path):
+    ann_file = pose_run_config.parent / 'coco_keypoints/annotations/person_keypoints_val2017.json'
+    image_id = json.loads(ann_file.read_text())['images'][0]['id']
     bbox_file = tmp_path / 'dets.json'
-    bbox_file.write_text('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": "0.9"}]')
+    bbox_file.write_text(json.dumps([dict(image_id=image_id, category_id=1, bbox=[1, 2, 3, 4],
+                                          score='0.9')]))
     result = run_tool('tools/test.py', str(pose_run_config), pose_checkpoint, '--work-dir',
                       str(tmp_path / 'work'), '--cfg-options',
                       f'test_dataloader.dataset.bbox_file={bbox_file}')

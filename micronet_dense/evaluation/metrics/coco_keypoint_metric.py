@@ -13,8 +13,8 @@ from mmengine.logging import MMLogger
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from micronet_dense.datasets.coco_validation import (check_fields, check_images,
-                                                     check_keypoint_annotations)
+from micronet_dense.datasets.coco_validation import (check_category_ids, check_fields,
+                                                     check_images, check_keypoint_annotations)
 from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS, oks_nms_arrays
 from micronet_dense.registry import METRICS
 from micronet_dense.utils.atomic_io import write_json_atomic
@@ -33,7 +33,8 @@ def load_coco_keypoint_gt(ann_file: str) -> COCO:
     dataset = load_json(ann_file, 'COCO annotation file')
     check_fields(dataset, _REQUIRED_TOP_KEYS, ann_file, 'the top level')
     check_keypoint_annotations(dataset['annotations'], check_images(dataset['images'], ann_file),
-                               ann_file, len(COCO_KEYPOINT_SIGMAS), required=_REQUIRED_ANN_KEYS)
+                               ann_file, len(COCO_KEYPOINT_SIGMAS), required=_REQUIRED_ANN_KEYS,
+                               category_ids=check_category_ids(dataset['categories'], ann_file))
     # COCOeval ignores crowd regions and people without labelled keypoints; with nothing else
     # it reports AP = AR = -1 instead of failing.
     if not any(ann['num_keypoints'] > 0 and not ann['iscrowd'] for ann in dataset['annotations']):
