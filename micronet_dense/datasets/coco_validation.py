@@ -6,7 +6,8 @@ repeated id would otherwise pass into COCOeval (whose index keeps the last entry
 id) and change the metric without an error. Errors name the file, the entry and the field.
 
 Ranges: image ``width``/``height`` positive integers; boxes ``[x, y, w, h]`` with ``w, h >= 0``;
-visibilities in {0, 1, 2}; ``num_keypoints`` in [0, K]; ``iscrowd`` 0 or 1; detection scores in
+visibilities in {0, 1, 2}; ``num_keypoints`` the number of labelled keypoints (``v`` > 0);
+``iscrowd`` 0 or 1; annotation categories among the file's ``categories``; detection scores in
 [0, 1]. Boxes and labelled keypoints (``v`` 1 or 2) must lie within the image widened by its own
 width and height on each side (and ``area`` within that region's area): a box may pass the border
 (mmpose and HRNet clip it, or skip it when nothing is left), but a coordinate farther away is not a
@@ -119,8 +120,10 @@ def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
         _check_box(ann['bbox'], image, path, where)
         _check_keypoints(ann['keypoints'], num_keypoints, image, path, where)
         if 'num_keypoints' in ann:
-            check_number(ann['num_keypoints'], path, f"{where} 'num_keypoints'", low=0,
-                         high=num_keypoints, integer=True)
+            # COCOeval ignores a person whose num_keypoints is 0, whatever its keypoints say.
+            labelled = sum(v > 0 for v in ann['keypoints'][2::3])
+            check_number(ann['num_keypoints'], path, f"{where} 'num_keypoints'", low=labelled,
+                         high=labelled, integer=True)
         if 'area' in ann:
             check_number(ann['area'], path, f"{where} 'area'", low=0,
                          high=9 * image['width'] * image['height'])

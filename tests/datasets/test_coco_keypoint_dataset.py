@@ -214,6 +214,19 @@ def test_missing_and_truncated_annotation_file(tmp_path):
     (lambda coco: coco['annotations'][0]['bbox'].__setitem__(3, -5),
      r"annotation id 11 'bbox' height = -5 is outside \[0, inf\]"),
     (lambda coco: coco['annotations'][0].update(image_id=99), 'image_id 99'),
+    # A training annotation's NaN keypoint would surface as a non-finite loss.
+    (lambda coco: coco['annotations'][0]['keypoints'].__setitem__(0, float('nan')),
+     r"NaN at line 1 column \d+ \(in 'keypoints'\) is not a number"),
+    (lambda coco: coco['annotations'][0]['keypoints'].__setitem__(2, -1),
+     r"annotation id 11 'keypoints' visibility of keypoint 0 is -1, not one of \(0, 1, 2\)"),
+    (lambda coco: coco['annotations'][0]['keypoints'].__setitem__(0, 1e9),
+     r"annotation id 11 'keypoints' keypoint 0 x = 1000000000.0 is outside \[-100, 200\]"),
+    (lambda coco: coco['annotations'][0].update(num_keypoints=5),
+     r"annotation id 11 'num_keypoints' = 5 is outside \[2, 2\]"),
+    (lambda coco: coco['annotations'][1].update(id=11),
+     r'annotations\[1\] repeats id 11; ids must be unique'),
+    (lambda coco: coco['images'][1].update(id=1), r'images\[1\] repeats id 1'),
+    (lambda coco: coco['images'][1].update(width=0), r"images\[1\] 'width' = 0 is outside"),
 ])
 def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
     coco = coco_json()
@@ -221,6 +234,16 @@ def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
     with pytest.raises(ValueError, match=message) as error:
         build_with_annotations(tmp_path, coco)
     assert 'bad_ann.json' in str(error.value)
+
+
+def test_image_of_another_size_than_annotated_names_both(data_root):
+    (data_root / 'images').mkdir()
+    cv2.imwrite(str(data_root / 'images' / '000001.jpg'), np.zeros((40, 60, 3), np.uint8))
+    dataset = CocoKeypointDataset(ann_file='annotations/kpts.json', data_root=str(data_root),
+                                  data_prefix=dict(img='images/'), pipeline=[dict(type='LoadImage')])
+    with pytest.raises(ValueError, match=r'000001\.jpg is 60x40 \(width x height, its header; not '
+                                         r'decoded\) but its annotation lists 100x80'):
+        dataset[0]
 
 
 @pytest.mark.parametrize('content, message', [
