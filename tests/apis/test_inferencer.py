@@ -115,7 +115,7 @@ def test_person_detections_without_area_are_skipped_and_counted(tmp_path, log_li
 
 @pytest.mark.parametrize('score, message', [
     ('"0.9"', r"detection \[0\] 'score' must be a number, got '0.9'"),
-    ('Infinity', r'Infinity at line 1 column \d+ is not a number'),
+    ('Infinity', r"Infinity at line 1 column \d+ \(in 'score'\) is not a number"),
     ('-0.5', r"detection \[0\] 'score' = -0.5 is outside \[0, 1\]"),
 ])
 def test_person_detections_with_a_bad_score_name_the_file(tmp_path, score, message):

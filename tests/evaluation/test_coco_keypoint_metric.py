@@ -287,6 +287,8 @@ def test_ground_truth_without_evaluable_people_is_an_error(coco_data, tmp_path, 
         gt = json.load(f)
     for ann in gt['annotations']:
         ann[field] = value
+        if field == 'num_keypoints':  # it must count the labelled keypoints
+            ann['keypoints'] = [0] * 51
     path = tmp_path / 'unlabelled.json'
     path.write_text(json.dumps(gt))
     with pytest.raises(ValueError, match=r'unlabelled\.json has no non-crowd person with labelled '
