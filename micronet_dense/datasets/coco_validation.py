@@ -28,7 +28,7 @@ def check_unique_ids(entries: Sequence[dict], path: str, section: str) -> None:
     for i, entry in enumerate(entries):
         if entry['id'] in seen:
             raise DataFileError(f"{path}: {section}[{i}] repeats id {entry['id']!r}; ids must be "
-                             'unique (COCO tools keep only the last entry of an id)')
+                                'unique (COCO tools keep only the last entry of an id)')
         seen.add(entry['id'])
 
 
@@ -42,7 +42,7 @@ def check_images(images, path: str) -> Dict[int, dict]:
         check_number(image['id'], path, f"{where} 'id'", integer=True)
         if not isinstance(image['file_name'], str) or not image['file_name']:
             raise DataFileError(f"{path}: {where} 'file_name' must be a file name, "
-                             f"got {image['file_name']!r}")
+                                f"got {image['file_name']!r}")
         for field in ('width', 'height'):
             check_number(image[field], path, f"{where} '{field}'", low=1, integer=True)
     check_unique_ids(images, path, 'images')
@@ -74,7 +74,7 @@ def _check_keypoints(keypoints, num_keypoints: int, image: dict, path: str, wher
         x, y, v = keypoints[3 * k:3 * k + 3]
         if v not in VISIBILITIES:
             raise DataFileError(f'{path}: {where} visibility of keypoint {k} is {v!r}, '
-                             f'not one of {VISIBILITIES}')
+                                f'not one of {VISIBILITIES}')
         if v > 0:  # COCOeval reads the coordinates of labelled keypoints only
             _check_in_widened_image(x, y, image, path, f'{where} keypoint {k}')
 
@@ -108,7 +108,7 @@ def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
     """
     if not isinstance(annotations, list):
         raise DataFileError(f"{path}: 'annotations' must be a list, got "
-                         f'{type(annotations).__name__}')
+                            f'{type(annotations).__name__}')
     for i, ann in enumerate(annotations):
         check_fields(ann, required, path, f'annotations[{i}]')
         check_number(ann['id'], path, f"annotations[{i}] 'id'", integer=True)
@@ -147,7 +147,7 @@ def check_detection(det, path: str, where: str, num_keypoints: Optional[int] = N
     check_number(det['image_id'], path, f"{where} 'image_id'", integer=True)
     if images is not None and det['image_id'] not in images:
         raise DataFileError(f'{path}: {where} refers to image_id {det["image_id"]}, which is not '
-                         'in the annotation file')
+                            'in the annotation file')
     check_number(det['category_id'], path, f"{where} 'category_id'", integer=True)
     check_number(det['score'], path, f"{where} 'score'", low=0, high=1)
     _check_box(det['bbox'], None if images is None else images[det['image_id']], path, where)
@@ -161,7 +161,7 @@ def check_detections(detections, path: str, num_keypoints: Optional[int] = None,
     """``detections`` after checking it is a list of valid entries (:func:`check_detection`)."""
     if not isinstance(detections, list):
         raise DataFileError(f'{path}: expected a list of detections, got '
-                         f'{type(detections).__name__}')
+                            f'{type(detections).__name__}')
     for i, det in enumerate(detections):
         check_detection(det, path, f'detection [{i}]', num_keypoints, images)
     return detections

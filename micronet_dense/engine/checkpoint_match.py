@@ -78,7 +78,8 @@ def check_checkpoint_matches(path: str, model: nn.Module, model_cfg: Optional[di
         written_by = _written_by(checkpoint)
         models = ''
         if written_by and model_cfg is not None:
-            models = f' It was written by {written_by}; the config builds {_model_summary(model_cfg)}.'
+            models = (f' It was written by {written_by}; the config builds '
+                      f'{_model_summary(model_cfg)}.')
         raise CheckpointMismatchError(
             f'{path} does not fit the model of this config: {"; ".join(problems)}.{models} '
             'Nothing was loaded.')

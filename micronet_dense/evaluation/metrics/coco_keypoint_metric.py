@@ -38,8 +38,8 @@ def load_coco_keypoint_gt(ann_file: str) -> COCO:
     # COCOeval ignores crowd regions and people without labelled keypoints; with nothing else
     # it reports AP = AR = -1 instead of failing.
     if not any(ann['num_keypoints'] > 0 and not ann['iscrowd'] for ann in dataset['annotations']):
-        raise DataFileError(f'COCO annotation file {ann_file} has no non-crowd person with labelled '
-                         f'keypoints: keypoint AP/AR would be undefined')
+        raise DataFileError(f'COCO annotation file {ann_file} has no non-crowd person with '
+                            'labelled keypoints: keypoint AP/AR would be undefined')
     coco = COCO()
     coco.dataset = dataset
     # createIndex prints progress on stdout, which would interleave with training logs.
