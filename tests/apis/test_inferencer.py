@@ -120,7 +120,8 @@ def test_person_detections_without_area_are_skipped_and_counted(tmp_path, log_li
 ])
 def test_person_detections_with_a_bad_score_name_the_file(tmp_path, score, message):
     path = tmp_path / 'bad_score.json'
-    path.write_text(f'[{{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": {score}}}]')
+    path.write_text('[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": '
+                    f'{score}}}]')
     with pytest.raises(ValueError, match=message) as error:
         load_person_detections(str(path))
     assert 'bad_score.json' in str(error.value)

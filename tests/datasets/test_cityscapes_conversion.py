@@ -142,7 +142,8 @@ def test_bad_annotations_are_named(tmp_path):
                                          r"Cityscapes label 'lamp post'"):
         check_polygon_annotation(str(path))
     path.write_text(json.dumps({'imgHeight': 2, 'objects': []}))
-    with pytest.raises(ValueError, match=r"a_gtFine_polygons\.json: the top level lacks field\(s\) \['imgWidth'\]"):
+    with pytest.raises(ValueError, match=r"a_gtFine_polygons\.json: the top level lacks "
+                                         r"field\(s\) \['imgWidth'\]"):
         check_polygon_annotation(str(path))
     path.write_text(json.dumps({'imgHeight': 2, 'imgWidth': 2, 'objects': [{'label': 'road'}]}))
     with pytest.raises(ValueError, match=r"objects\[0\] lacks field\(s\) \['polygon'\]"):
