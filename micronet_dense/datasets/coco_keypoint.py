@@ -192,7 +192,7 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         path = self.bbox_file
         num_keypoints = self._metainfo['num_keypoints']
         detections = check_detections(load_json(path, 'detection file'), path, num_keypoints,
-                                      images)
+                                      images, self.ann_file)
         skipped = Counter()
         data_list = []
         for det in detections:

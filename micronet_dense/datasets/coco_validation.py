@@ -138,16 +138,16 @@ def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
 
 
 def check_detection(det, path: str, where: str, num_keypoints: Optional[int] = None,
-                    images: Optional[Dict[int, dict]] = None) -> None:
+                    images: Optional[Dict[int, dict]] = None, images_path: str = '') -> None:
     """Check one entry of a COCO detection-result list (``image_id``, ``category_id``,
     ``bbox`` xywh, ``score``; ``keypoints`` if present, K x (x, y, score) when
-    ``num_keypoints`` = K is given), against the annotation file's ``images`` when given
-    (known ``image_id``, box position)."""
+    ``num_keypoints`` = K is given), against the ``images`` of the annotation file
+    ``images_path`` when given (known ``image_id``, box position)."""
     check_fields(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
     check_number(det['image_id'], path, f"{where} 'image_id'", integer=True)
     if images is not None and det['image_id'] not in images:
         raise DataFileError(f'{path}: {where} refers to image_id {det["image_id"]}, which is not '
-                            'in the annotation file')
+                            f"the 'id' of an image in {images_path}")
     check_number(det['category_id'], path, f"{where} 'category_id'", integer=True)
     check_number(det['score'], path, f"{where} 'score'", low=0, high=1)
     _check_box(det['bbox'], None if images is None else images[det['image_id']], path, where)
@@ -157,11 +157,11 @@ def check_detection(det, path: str, where: str, num_keypoints: Optional[int] = N
 
 
 def check_detections(detections, path: str, num_keypoints: Optional[int] = None,
-                     images: Optional[Dict[int, dict]] = None) -> list:
+                     images: Optional[Dict[int, dict]] = None, images_path: str = '') -> list:
     """``detections`` after checking it is a list of valid entries (:func:`check_detection`)."""
     if not isinstance(detections, list):
         raise DataFileError(f'{path}: expected a list of detections, got '
                             f'{type(detections).__name__}')
     for i, det in enumerate(detections):
-        check_detection(det, path, f'detection [{i}]', num_keypoints, images)
+        check_detection(det, path, f'detection [{i}]', num_keypoints, images, images_path)
     return detections
