@@ -22,6 +22,8 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
 
 _HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+# How many mmengine_checkpoint_globals contexts are open (only the outermost sets up).
+_context_depth = 0
 
 
 def _history_buffer_statistic(obj, name: str):
@@ -110,10 +112,18 @@ def load_checkpoint_file(filename: str):
 @contextlib.contextmanager
 def mmengine_checkpoint_globals() -> Iterator[None]:
     """Within this context ``torch.load(..., weights_only=True)`` accepts mmengine checkpoints,
-    and mmengine's loads of local files raise :class:`UnsafeCheckpointError` for any other."""
+    and mmengine's loads of local files raise :class:`UnsafeCheckpointError` for any other.
+    Nested uses keep the outermost one's set-up (torch's ``safe_globals`` is not re-entrant:
+    an inner exit would remove the outer's allow-list)."""
+    global _context_depth
+    if _context_depth:
+        yield
+        return
+    _context_depth += 1
     CheckpointLoader.register_scheme('', _load_from_local_naming_refusals, force=True)
     try:
         with torch.serialization.safe_globals(mmengine_checkpoint_allowlist()):
             yield
     finally:
         CheckpointLoader.register_scheme('', load_from_local, force=True)
+        _context_depth -= 1

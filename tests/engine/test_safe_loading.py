@@ -91,3 +91,14 @@ def test_damaged_files_name_the_file_and_never_advise_weights_only_false(tmp_pat
             load_checkpoint_file(str(tmp_path / name))
         assert 'weights_only' not in str(error.value)
     assert load_checkpoint_file(str(full))['meta'] == {'epoch': 1, 'seed': 0}
+
+
+def test_nested_contexts_keep_the_allow_list(tmp_path):
+    from micronet_dense.engine import load_checkpoint_file
+    path = tmp_path / 'epoch_1.pth'
+    runner_like_checkpoint(path)
+    with mmengine_checkpoint_globals():
+        load_checkpoint_file(str(path))  # enters the context again inside
+        assert torch.load(path, weights_only=True)['meta']['epoch'] == 1
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)
