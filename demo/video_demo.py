@@ -27,7 +27,7 @@ def main() -> None:
     writer, size, count = None, None, 0
     with atomic_output_path(args.out) as tmp_path:
         try:
-            for out in tqdm(inferencer(source, person_boxes(args, source), draw=True),
+            for out in tqdm(inferencer(source, person_boxes(args, source, inferencer), draw=True),
                             total=len(source), desc='video demo', unit='frame'):
                 if writer is None:
                     size = out.drawn.shape[1::-1]

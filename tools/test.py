@@ -11,11 +11,11 @@ from mmengine.runner import Runner
 from micronet_dense.datasets.prepare import DatasetNotFoundError
 from micronet_dense.engine import (CheckpointLoadError, CheckpointMismatchError,
                                    check_checkpoint_matches, mmengine_checkpoint_globals)
+from micronet_dense.engine.config_check import ConfigError
+from micronet_dense.engine.run_config import add_run_arguments, load_run_config
 from micronet_dense.registry import MODELS
 from micronet_dense.utils.atomic_io import write_json_atomic
 from micronet_dense.utils.checked_json import DataFileError
-from micronet_dense.utils.config_check import ConfigError
-from micronet_dense.utils.run_config import add_run_arguments, load_run_config
 
 
 def parse_args() -> argparse.Namespace:

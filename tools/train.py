@@ -13,10 +13,10 @@ from micronet_dense.datasets.prepare import DatasetNotFoundError
 from micronet_dense.engine import (CheckpointLoadError, CheckpointMismatchError, WorkDirLockedError,
                                    check_checkpoint_matches, mmengine_checkpoint_globals,
                                    work_dir_lock)
+from micronet_dense.engine.config_check import ConfigError
+from micronet_dense.engine.run_config import add_run_arguments, load_run_config
 from micronet_dense.registry import MODELS
 from micronet_dense.utils.checked_json import DataFileError
-from micronet_dense.utils.config_check import ConfigError
-from micronet_dense.utils.run_config import add_run_arguments, load_run_config
 
 
 def parse_args() -> argparse.Namespace:

@@ -49,12 +49,14 @@ def frame_image_id(frame: Frame, source: FrameSource) -> int:
     return int(stem)
 
 
-def person_boxes(args: argparse.Namespace,
-                 source: FrameSource) -> Optional[Callable[[Frame], np.ndarray]]:
-    """Per-frame boxes from ``--det-file`` (no box for a frame it lacks), or None (whole image)."""
+def person_boxes(args: argparse.Namespace, source: FrameSource,
+                 inferencer: MicroNetInferencer) -> Optional[Callable[[Frame], np.ndarray]]:
+    """Per-frame boxes of the model's category (its metainfo's ``category_id``) from
+    ``--det-file`` (no box for a frame it lacks), or None (whole image)."""
     if not args.det_file:
         return None
-    detections = load_person_detections(args.det_file, args.det_score_thr)
+    detections = load_person_detections(args.det_file, args.det_score_thr,
+                                        inferencer.dataset_meta['category_id'])
     empty = np.zeros((0, 4), dtype=np.float32)
     return lambda frame: detections.get(frame_image_id(frame, source), empty)
 
@@ -62,6 +64,6 @@ def person_boxes(args: argparse.Namespace,
 def describe(inferencer: MicroNetInferencer, result) -> str:
     """A short summary of one frame's result for the log."""
     if inferencer.task == 'pose':
-        return f'{len(result.keypoints)} person(s)'
+        return f'{len(result.keypoints)} {inferencer.dataset_meta["category_name"]}(s)'
     classes = inferencer.dataset_meta['classes']
     return 'classes: ' + ', '.join(classes[c] for c in np.unique(result))

@@ -1,4 +1,4 @@
-"""Person boxes from a COCO-format detection result file (no person detector is bundled)."""
+"""Instance boxes from a COCO-format detection result file (no detector is bundled)."""
 from collections import defaultdict
 from typing import Dict
 
@@ -6,13 +6,15 @@ import numpy as np
 
 from mmengine.logging import print_log
 
-from micronet_dense.datasets.coco_keypoint import PERSON_CATEGORY_ID, xywh_has_area
+from micronet_dense.datasets.coco_keypoint import xywh_has_area
 from micronet_dense.datasets.coco_validation import check_detections
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO
 from micronet_dense.utils.checked_json import load_json
 
 
 def load_person_detections(path: str, score_thr: float = 0.0,
-                           category_id: int = PERSON_CATEGORY_ID) -> Dict[int, np.ndarray]:
+                           category_id: int = COCO_PERSON_METAINFO['category_id']
+                           ) -> Dict[int, np.ndarray]:
     """``image_id -> (N, 4) float32 xyxy`` boxes of ``category_id`` scored >= ``score_thr``.
 
     The file is a COCO result list ``[{"image_id", "bbox": [x, y, w, h], "score",

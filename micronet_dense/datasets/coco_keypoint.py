@@ -1,4 +1,4 @@
-"""COCO person keypoints for top-down pose estimation: one sample per person box."""
+"""COCO-format keypoints for top-down pose estimation: one sample per instance box."""
 import copy
 import os.path as osp
 from collections import Counter
@@ -12,33 +12,9 @@ from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
 from micronet_dense.datasets.coco_validation import (check_category_ids, check_detections,
                                                      check_fields, check_images,
                                                      check_keypoint_annotations)
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO, parse_keypoint_metainfo
 from micronet_dense.registry import DATASETS
 from micronet_dense.utils.checked_json import DataFileError, load_json
-
-COCO_KEYPOINT_NAMES = (
-    'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
-    'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
-    'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
-COCO_FLIP_INDICES = (0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15)
-# Per-keypoint OKS falloff constants of the COCO keypoint evaluation.
-COCO_SIGMAS = (0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072,
-               0.062, 0.062, 0.107, 0.107, 0.087, 0.087, 0.089, 0.089)
-# The COCO category 'skeleton', converted from 1-based to 0-based keypoint ids.
-COCO_SKELETON = ((15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12),
-                 (5, 6), (5, 7), (6, 8), (7, 9), (8, 10), (1, 2), (0, 1), (0, 2),
-                 (1, 3), (2, 4), (3, 5), (4, 6))
-COCO_METAINFO = dict(
-    dataset_name='coco',
-    num_keypoints=len(COCO_KEYPOINT_NAMES),
-    keypoint_names=list(COCO_KEYPOINT_NAMES),
-    flip_indices=list(COCO_FLIP_INDICES),
-    flip_pairs=[(i, j) for i, j in enumerate(COCO_FLIP_INDICES) if i < j],
-    sigmas=list(COCO_SIGMAS),
-    skeleton=[list(link) for link in COCO_SKELETON],
-    upper_body_ids=list(range(11)),
-    lower_body_ids=list(range(11, 17)),
-)
-PERSON_CATEGORY_ID = 1
 
 
 def xywh_has_area(bbox: Sequence[float]) -> bool:
@@ -50,29 +26,34 @@ def xywh_has_area(bbox: Sequence[float]) -> bool:
     return bool(bbox[2] > 0 and bbox[3] > 0)
 
 
-def _report_kept(data_list: List[dict], summary: str) -> None:
+def _report_kept(data_list: List[dict], category_name: str, summary: str) -> None:
     """Log what loading kept and skipped; nothing kept is an error, not an empty split."""
     if not data_list:
-        raise DataFileError(f'no person instance is left to use, {summary}')
+        raise DataFileError(f'no {category_name} instance is left to use, {summary}')
     MMLogger.get_current_instance().info(summary)
 
 
 @DATASETS.register_module()
 class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
-    """COCO person keypoints, one ``data_info`` per person instance.
+    """Keypoints of one category of a COCO-format file, one ``data_info`` per instance.
 
-    Ground-truth-box mode (``bbox_file=None``) keeps the annotated persons of
+    The keypoint set is the ``metainfo`` (see :mod:`micronet_dense.datasets.keypoint_metainfo`):
+    COCO person keypoints by default; a given ``metainfo`` (a description, or
+    ``dict(from_file=...)``) replaces that default as a whole, it is not merged over it. Only
+    annotations (and detections) of the metainfo's ``category_id`` are used.
+
+    Ground-truth-box mode (``bbox_file=None``) keeps the annotated instances of
     ``ann_file``, skipping, as mmpose and HRNet do, crowd annotations,
     instances without labelled keypoints, and boxes empty after clipping to
     the image; the skip counts are logged. Detection mode (``bbox_file``, test
-    only) takes the person boxes of a COCO detection-result list with
+    only) takes the boxes of a COCO detection-result list with
     ``score >= bbox_score_thr`` and all-zero, unlabelled keypoints, skipping
-    (and counting) boxes without a positive width and height. Both files are checked when
-    loaded (:mod:`~micronet_dense.datasets.coco_validation`): a NaN, infinite, out-of-range or
-    mistyped number, or a repeated image or annotation id, is an error naming the file and
-    field. A split
+    (and counting) boxes without a positive width and height. A split
     left with no instance is an error: it would train on nothing or report a
-    metric of nothing.
+    metric of nothing. Both files are checked when loaded
+    (:mod:`~micronet_dense.datasets.coco_validation`): a NaN, infinite,
+    out-of-range or mistyped number, or a repeated image or annotation id, is
+    an error naming the file and field.
 
     ``data_info`` keys: ``id`` (annotation id, or running index of the kept
     detections), ``img_id``, ``img_path``, ``ori_shape`` (h, w),
@@ -80,10 +61,10 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
     (1, K, 2) float32, ``keypoints_visible`` (1, K) float32 (1 where v > 0),
     ``num_keypoints``, ``iscrowd``, ``area``, ``category_id``, and from the
     metainfo ``dataset_name``, ``flip_indices``, ``upper_body_ids``,
-    ``lower_body_ids``.
+    ``lower_body_ids``, ``dataset_keypoint_weights`` (its ``joint_weights``).
 
     Args:
-        ann_file: COCO keypoint annotation JSON, relative to ``data_root``.
+        ann_file: COCO-format keypoint annotation JSON, relative to ``data_root``.
         bbox_file: COCO detection results (``image_id``, ``category_id``,
             ``bbox`` xywh, ``score``), used as given (relative to the working
             directory, as in mmpose).
@@ -96,9 +77,11 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
             (``metainfo``, ``lazy_init``, ``serialize_data``, ``indices``, ...).
     """
 
-    METAINFO = COCO_METAINFO
-    # The flip and half-body transforms need these per sample.
-    PIPELINE_METAINFO_KEYS = ('dataset_name', 'flip_indices', 'upper_body_ids', 'lower_body_ids')
+    METAINFO = COCO_PERSON_METAINFO
+    # Per-sample keys the flip, half-body and target transforms read, and their metainfo source.
+    PIPELINE_METAINFO_KEYS = dict(dataset_name='dataset_name', flip_indices='flip_indices',
+                                  upper_body_ids='upper_body_ids', lower_body_ids='lower_body_ids',
+                                  dataset_keypoint_weights='joint_weights')
 
     def __init__(self,
                  ann_file: str = '',
@@ -123,10 +106,17 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
             test_mode=test_mode,
             **kwargs)
 
+    @classmethod
+    def _load_metainfo(cls, metainfo: Optional[dict] = None) -> dict:
+        # mmengine merges a given metainfo over METAINFO; a keypoint set is described as a
+        # whole (merged, COCO's half-body ids would outlive COCO's keypoints).
+        return parse_keypoint_metainfo(cls.METAINFO if metainfo is None else metainfo,
+                                       where=f'{cls.__name__} metainfo')
+
     def get_data_info(self, idx: int) -> dict:
         data_info = super().get_data_info(idx)
-        for key in self.PIPELINE_METAINFO_KEYS:
-            data_info[key] = copy.deepcopy(self._metainfo[key])
+        for key, source in self.PIPELINE_METAINFO_KEYS.items():
+            data_info[key] = copy.deepcopy(self._metainfo[source])
         return data_info
 
     def load_data_list(self) -> List[dict]:
@@ -136,24 +126,29 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         images = check_images(coco['images'], self.ann_file)
         if self.bbox_file:
             return self._load_detections(images)
-        return self._load_annotated_persons(coco['annotations'], images, coco.get('categories'))
+        return self._load_annotated_instances(coco['annotations'], images, coco.get('categories'))
 
     def _image_fields(self, image: dict) -> dict:
         return dict(img_id=image['id'],
                     img_path=osp.join(self.data_prefix['img'], image['file_name']),
                     ori_shape=(image['height'], image['width']))
 
-    def _load_annotated_persons(self, annotations: list, images: Dict[int, dict],
-                                categories: Optional[list]) -> List[dict]:
+    def _load_annotated_instances(self, annotations: list, images: Dict[int, dict],
+                                  categories: Optional[list]) -> List[dict]:
         num_keypoints = self._metainfo['num_keypoints']
-        skipped = Counter()
-        data_list = []
+        category_id, name = self._metainfo['category_id'], self._metainfo['category_name']
         category_ids = (check_category_ids(categories, self.ann_file)
                         if categories is not None else None)
         check_keypoint_annotations(annotations, images, self.ann_file, num_keypoints,
                                    required=('id', 'image_id', 'bbox', 'keypoints'),
-                                   category_ids=category_ids)
+                                   category_ids=category_ids, category_id=category_id)
+        skipped = Counter()
+        data_list = []
         for ann in annotations:
+            # Another category may have another keypoint set: it is skipped unchecked.
+            if ann.get('category_id', category_id) != category_id:
+                skipped['other category'] += 1
+                continue
             image = images[ann['image_id']]
             keypoints = np.array(ann['keypoints'], dtype=np.float32).reshape(1, -1, 3)
             num_labelled = int(ann.get('num_keypoints', np.count_nonzero(keypoints[..., 2])))
@@ -181,23 +176,24 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
                 num_keypoints=num_labelled,
                 iscrowd=0,
                 area=float(ann.get('area', w * h)),
-                category_id=ann.get('category_id', PERSON_CATEGORY_ID)))
-        _report_kept(data_list, f'{self.ann_file}: {len(data_list)} person instances kept, '
+                category_id=category_id))
+        _report_kept(data_list, name, f'{self.ann_file}: {len(data_list)} {name} instances kept, '
                      f'skipped: {skipped["crowd"]} crowd, {skipped["no keypoints"]} without '
                      f'labelled keypoints, {skipped["empty box"]} with an empty box after '
-                     f'clipping to the image')
+                     f'clipping to the image, {skipped["other category"]} not {name}')
         return data_list
 
     def _load_detections(self, images: Dict[int, dict]) -> List[dict]:
         path = self.bbox_file
         num_keypoints = self._metainfo['num_keypoints']
+        category_id, name = self._metainfo['category_id'], self._metainfo['category_name']
         detections = check_detections(load_json(path, 'detection file'), path, num_keypoints,
                                       images, self.ann_file)
         skipped = Counter()
         data_list = []
         for det in detections:
-            if det['category_id'] != PERSON_CATEGORY_ID:
-                skipped['not person'] += 1
+            if det['category_id'] != category_id:
+                skipped['other category'] += 1
                 continue
             if det['score'] < self.bbox_score_thr:
                 skipped['low score'] += 1
@@ -216,9 +212,10 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
                 num_keypoints=0,
                 iscrowd=0,
                 area=float(w * h),
-                category_id=PERSON_CATEGORY_ID))
-        _report_kept(data_list, f'{path}: {len(data_list)} person boxes kept, skipped: '
-                     f'{skipped["not person"]} not person, {skipped["low score"]} with score < '
+                category_id=category_id))
+        _report_kept(data_list, name, f'{path}: {len(data_list)} {name} boxes kept, skipped: '
+                     f'{skipped["other category"]} not {name}, '
+                     f'{skipped["low score"]} with score < '
                      f'{self.bbox_score_thr}, {skipped["empty box"]} with a non-positive '
-                     f'width or height')
+                     'width or height')
         return data_list

@@ -67,8 +67,14 @@ def _check_box(bbox, image: Optional[dict], path: str, where: str) -> None:
         _check_in_widened_image(x + w, y + h, image, path, f'{where} bottom-right')
 
 
-def _check_keypoints(keypoints, num_keypoints: int, image: dict, path: str, where: str) -> None:
+def _check_keypoints(keypoints, num_keypoints: Optional[int], image: dict, path: str,
+                     where: str) -> None:
     where = f"{where} 'keypoints'"
+    if num_keypoints is None:  # any keypoint set: (x, y, v) triples
+        if not isinstance(keypoints, list) or len(keypoints) % 3:
+            size = len(keypoints) if isinstance(keypoints, list) else type(keypoints).__name__
+            raise DataFileError(f'{path}: {where} must be a list of (x, y, v) triples, got {size}')
+        num_keypoints = len(keypoints) // 3
     check_number_list(keypoints, 3 * num_keypoints, path, f'{where} ({num_keypoints} x (x, y, v))')
     for k in range(num_keypoints):
         x, y, v = keypoints[3 * k:3 * k + 3]
@@ -92,19 +98,22 @@ def check_category_ids(categories, path: str) -> Set[int]:
 
 
 def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
-                               num_keypoints: int, required: Sequence[str],
-                               category_ids: Optional[Set[int]] = None) -> None:
+                               num_keypoints: Optional[int], required: Sequence[str],
+                               category_ids: Optional[Set[int]] = None,
+                               category_id: Optional[int] = None) -> None:
     """Check a COCO ``annotations`` list of person keypoints against its ``images``.
 
     Args:
         annotations: the file's ``annotations`` list.
         images: ``id -> image`` from :func:`check_images`.
         path: the file, for the messages.
-        num_keypoints: K, the keypoints per person.
+        num_keypoints: K, the keypoints per instance (None: any number of (x, y, v) triples).
         required: fields every annotation must have; the optional ones
             (``num_keypoints``, ``area``, ``iscrowd``, ``category_id``) are checked when present.
         category_ids: the file's category ids (:func:`check_category_ids`), if it lists them:
             COCOeval would silently leave out an annotation of an unlisted category.
+        category_id: the category whose keypoints are read; annotations of another (which may
+            have another keypoint set) are checked for their ids only.
     """
     if not isinstance(annotations, list):
         raise DataFileError(f"{path}: 'annotations' must be a list, got "
@@ -116,6 +125,13 @@ def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
         check_number(ann['image_id'], path, f"{where} 'image_id'", integer=True)
         if ann['image_id'] not in images:
             raise DataFileError(f'{path}: {where} refers to unknown image_id {ann["image_id"]}')
+        if 'category_id' in ann:
+            check_number(ann['category_id'], path, f"{where} 'category_id'", integer=True)
+            if category_ids is not None and ann['category_id'] not in category_ids:
+                raise DataFileError(f"{path}: {where} 'category_id' {ann['category_id']} is not "
+                                    f"in the file's categories {sorted(category_ids)}")
+        if category_id is not None and ann.get('category_id', category_id) != category_id:
+            continue
         image = images[ann['image_id']]
         _check_box(ann['bbox'], image, path, where)
         _check_keypoints(ann['keypoints'], num_keypoints, image, path, where)
@@ -129,11 +145,6 @@ def check_keypoint_annotations(annotations, images: Dict[int, dict], path: str,
                          high=9 * image['width'] * image['height'])
         if 'iscrowd' in ann and ann['iscrowd'] not in (0, 1):
             raise DataFileError(f"{path}: {where} 'iscrowd' must be 0 or 1, got {ann['iscrowd']!r}")
-        if 'category_id' in ann:
-            check_number(ann['category_id'], path, f"{where} 'category_id'", integer=True)
-            if category_ids is not None and ann['category_id'] not in category_ids:
-                raise DataFileError(f"{path}: {where} 'category_id' {ann['category_id']} is not "
-                                    f"in the file's categories {sorted(category_ids)}")
     check_unique_ids(annotations, path, 'annotations')
 
 

@@ -4,13 +4,15 @@ The graph maps a normalised RGB batch (B, 3, H, W) to the estimator's ``mode='te
 
 * :class:`TopdownPoseEstimator`: ``heatmaps`` (B, K, H/4, W/4);
 * :class:`EncoderDecoder`: ``logits`` (B, num_classes, H, W), at the *input* size (the final
-  bilinear resize is part of the graph, so an argmax gives the label map directly).
+  bilinear resize is part of the graph, so an argmax gives the label map directly);
+* :class:`MultiTaskEstimator`: one output per task, named after it, at the input size (e.g.
+  ``seg`` (B, num_classes, H, W) and ``depth`` (B, 1, H, W) in metres).
 
 The batch axis is dynamic; H and W are fixed at export. onnx and onnxruntime are the optional
 ``deploy`` extra (requirements/optional.txt).
 """
 import warnings
-from typing import Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -38,8 +40,20 @@ def _onnxruntime():
     return onnxruntime
 
 
-def output_name(model: nn.Module) -> str:
-    return OUTPUT_NAMES.get(type(model).__name__, 'output')
+def output_names(model: nn.Module) -> List[str]:
+    """The graph's output names: a multi-task model's task names, else one name by class."""
+    tasks = getattr(model, 'tasks', None)
+    if isinstance(tasks, nn.ModuleDict):
+        return list(tasks)
+    return [OUTPUT_NAMES.get(type(model).__name__, 'output')]
+
+
+def _tensor_outputs(model: nn.Module, inputs: torch.Tensor) -> List[np.ndarray]:
+    """``model(inputs, mode='tensor')`` as arrays, in the order of :func:`output_names`."""
+    with torch.no_grad():
+        outputs = TensorOutput(model.eval())(inputs)
+    outputs = list(outputs.values()) if isinstance(outputs, dict) else [outputs]
+    return [output.numpy() for output in outputs]
 
 
 def ort_session(path: str, threads: int = 1):
@@ -87,23 +101,23 @@ def unit_scale_random_weights(model: nn.Module, input_shape: Sequence[int], seed
                     tensor.copy_(torch.empty_like(tensor).uniform_(low, high, generator=generator))
         probe = torch.randn(2, 3, *input_shape, generator=generator)
         last = _last_weighted_layer(model, probe)
-        scale = TensorOutput(model)(probe).abs().max()
-        last.weight /= scale
+        scale = max(np.abs(output).max() for output in _tensor_outputs(model, probe))
+        last.weight /= float(scale)
         if last.bias is not None:
-            last.bias /= scale
+            last.bias /= float(scale)
     return model
 
 
 def onnx_max_abs_diff(path: str, model: nn.Module, inputs: torch.Tensor) -> Tuple[float, float]:
-    """Largest |onnxruntime − PyTorch| of the exported file at ``path`` on ``inputs``, and the
-    largest |PyTorch output|."""
-    with torch.no_grad():
-        expected = TensorOutput(model.eval())(inputs).numpy()
-    actual = ort_session(path).run(None, {INPUT_NAME: inputs.numpy()})[0]
-    if actual.shape != expected.shape:
-        raise RuntimeError(f'{path}: onnxruntime output shape {actual.shape} != '
-                           f'PyTorch {expected.shape}')
-    return float(np.abs(actual - expected).max()), float(np.abs(expected).max())
+    """Largest |onnxruntime − PyTorch| over every output of the exported file at ``path`` on
+    ``inputs``, and the largest |PyTorch output|."""
+    expected = _tensor_outputs(model, inputs)
+    actual = ort_session(path).run(None, {INPUT_NAME: inputs.numpy()})
+    if [a.shape for a in actual] != [e.shape for e in expected]:
+        raise RuntimeError(f'{path}: onnxruntime output shapes {[a.shape for a in actual]} != '
+                           f'PyTorch {[e.shape for e in expected]}')
+    return (max(float(np.abs(a - e).max()) for a, e in zip(actual, expected)),
+            max(float(np.abs(e).max()) for e in expected))
 
 
 def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: bool = False,
@@ -123,7 +137,7 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
     _onnxruntime()
     model = model.eval()
     exported = fuse_model(model) if fast else model
-    name = output_name(model)
+    names = output_names(model)
     h, w = input_shape
     generator = torch.Generator().manual_seed(0)
     with atomic_output_path(path) as tmp_path:
@@ -131,10 +145,13 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
             # The TorchScript exporter needs no package beyond torch; the dynamo exporter that
             # torch now recommends would add onnxscript.
             warnings.simplefilter('ignore', DeprecationWarning)
+            # H and W are fixed at export, so values the forward derives from them (the MR-ASPP
+            # attention's pooling window) are constants of the graph, as the tracer warns.
+            warnings.simplefilter('ignore', torch.jit.TracerWarning)
             torch.onnx.export(TensorOutput(exported), (torch.randn(1, 3, h, w, generator=generator),),
                               tmp_path, dynamo=False, opset_version=opset, input_names=[INPUT_NAME],
-                              output_names=[name],
-                              dynamic_axes={INPUT_NAME: {0: 'batch'}, name: {0: 'batch'}})
+                              output_names=names,
+                              dynamic_axes={n: {0: 'batch'} for n in [INPUT_NAME, *names]})
         diff, scale = onnx_max_abs_diff(tmp_path, model,
                                         torch.randn(2, 3, h, w, generator=generator))
         if not diff <= atol:

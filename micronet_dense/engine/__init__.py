@@ -6,13 +6,14 @@ from .checkpoint_hook import AtomicCheckpointHook
 from .checkpoint_match import CheckpointMismatchError, check_checkpoint_matches
 from .finite_loss_hook import FiniteLossHook
 from .iteration_seed_hook import IterationSeedHook
-from .safe_loading import (CheckpointLoadError, UnsafeCheckpointError, load_checkpoint_file,
-                           mmengine_checkpoint_allowlist, mmengine_checkpoint_globals)
+from .safe_loading import (CheckpointLoadError, UnsafeCheckpointError,
+                           mmengine_checkpoint_allowlist, mmengine_checkpoint_globals,
+                           read_checkpoint)
 from .visualization_hook import PredictionVisualizationHook
 from .work_dir_lock import WorkDirLockedError, work_dir_lock
 
 __all__ = ['AtomicCheckpointHook', 'BF16OptimWrapper', 'CheckpointLoadError',
            'CheckpointMismatchError', 'FiniteLossHook', 'IterationSeedHook',
            'PredictionVisualizationHook', 'UnsafeCheckpointError', 'WorkDirLockedError',
-           'check_checkpoint_matches', 'load_checkpoint_file', 'mmengine_checkpoint_allowlist',
-           'mmengine_checkpoint_globals', 'work_dir_lock']
+           'check_checkpoint_matches', 'mmengine_checkpoint_allowlist',
+           'mmengine_checkpoint_globals', 'read_checkpoint', 'work_dir_lock']

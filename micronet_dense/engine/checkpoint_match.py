@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.model import is_model_wrapper
 from torch import nn
 
-from .safe_loading import CheckpointLoadError, load_checkpoint_file
+from .safe_loading import CheckpointLoadError, read_checkpoint
 
 
 class CheckpointMismatchError(ValueError):
@@ -65,7 +65,7 @@ def check_checkpoint_matches(path: str, model: nn.Module, model_cfg: Optional[di
         CheckpointMismatchError: names the file, both models and the differences.
         CheckpointLoadError: the file is not a readable checkpoint.
     """
-    checkpoint = load_checkpoint_file(path)
+    checkpoint = read_checkpoint(path)
     if not isinstance(checkpoint, dict):
         raise CheckpointLoadError(f'{path}: not a checkpoint (a pickled '
                                   f'{type(checkpoint).__name__}, not a dict of tensors)')

@@ -96,25 +96,17 @@ def _load_from_local_naming_refusals(filename: str, map_location=None):
                                   f'damaged file?): {first_line.split(". ")[0]}') from None
 
 
-def load_checkpoint_file(filename: str):
-    """The content of a local checkpoint file, loaded as mmengine's runner would (weights only,
-    the allow-list of :func:`mmengine_checkpoint_globals`) onto the CPU.
-
-    Raises:
-        FileNotFoundError: no such file.
-        CheckpointLoadError: empty, truncated or damaged, or not a checkpoint
-            (:class:`UnsafeCheckpointError` if its pickle would run code).
-    """
-    with mmengine_checkpoint_globals():
-        return _load_from_local_naming_refusals(filename, 'cpu')
+# How many mmengine_checkpoint_globals contexts are open (only the outermost sets up).
+_context_depth = 0
 
 
 @contextlib.contextmanager
 def mmengine_checkpoint_globals() -> Iterator[None]:
     """Within this context ``torch.load(..., weights_only=True)`` accepts mmengine checkpoints,
     and mmengine's loads of local files raise :class:`UnsafeCheckpointError` for any other.
-    Nested uses keep the outermost one's set-up (torch's ``safe_globals`` is not re-entrant:
-    an inner exit would remove the outer's allow-list)."""
+    Contexts nest: the outermost one sets up and restores (torch's ``safe_globals`` is not
+    re-entrant: an inner exit would remove the outer's allow-list), e.g. a pretrained backbone
+    read inside the tools' own context."""
     global _context_depth
     if _context_depth:
         yield
@@ -127,3 +119,25 @@ def mmengine_checkpoint_globals() -> Iterator[None]:
     finally:
         CheckpointLoader.register_scheme('', load_from_local, force=True)
         _context_depth -= 1
+
+
+def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
+    """Read any checkpoint of this project safely: ``tools/train.py`` checkpoints (``meta``,
+    ``state_dict``, optimizer and message hub), converted official weights
+    (``tools/model_converters``) or plain state dicts.
+
+    ``torch.load(weights_only=True)`` with the allow-list above: tensors, containers, numpy
+    arrays and mmengine's message-hub buffers load, anything else is refused before it runs.
+
+    Example::
+
+        checkpoint = read_checkpoint('work_dirs/my_pose/epoch_10.pth')
+        checkpoint['meta']['dataset_meta']['keypoint_names']
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointLoadError: empty, truncated or damaged, or not a checkpoint
+            (:class:`UnsafeCheckpointError` if its pickle would run code; nothing was run).
+    """
+    with mmengine_checkpoint_globals():
+        return CheckpointLoader.load_checkpoint(filename, map_location=map_location)

@@ -24,7 +24,8 @@ class PredictionVisualizationHook(Hook):
     the end of the test (all boxes the test saw are drawn: OKS-NMS belongs to the metric).
     Top-down testing only sees images through their person boxes, so an image without any
     box gets no file. In distributed testing the poses are gathered and the main process writes
-    them; each process writes its own segmentation samples.
+    them; each process writes its own segmentation samples. Names, colours and skeleton are the
+    loaded checkpoint's ``dataset_meta`` (what the model was trained on), else the test set's.
 
     Args:
         out_dir: folder of the annotated images.
@@ -40,13 +41,18 @@ class PredictionVisualizationHook(Hook):
         self._visualizer = None
         self._poses = defaultdict(list)
         self._written = 0
+        self._checkpoint_dataset_meta = None
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self._checkpoint_dataset_meta = (checkpoint.get('meta') or {}).get('dataset_meta')
 
     def before_test(self, runner) -> None:
         # Built directly, not through the global get_instance, which would hand a second test
         # run the first run's settings and replace the runner's current visualizer.
         self._visualizer = DenseLocalVisualizer(name='show_dir', kpt_thr=self.kpt_thr,
                                                 alpha=self.alpha)
-        self._visualizer.dataset_meta = runner.test_dataloader.dataset.metainfo
+        self._visualizer.dataset_meta = (self._checkpoint_dataset_meta
+                                         or runner.test_dataloader.dataset.metainfo)
         self._poses.clear()
         self._written = 0
 

@@ -1,4 +1,5 @@
-"""Shipped pose / segmentation models with weights that make every fusion and output visible."""
+"""Shipped pose / segmentation / multi-task models with weights that make every fusion and output
+visible."""
 import pytest
 import torch
 from torch import nn
@@ -6,7 +7,8 @@ from torch import nn
 from micronet_dense.apis import init_model
 from micronet_dense.deployment.onnx import unit_scale_random_weights
 
-CONFIGS = {'pose': 'configs/pose/micronet_{}_coco.py', 'seg': 'configs/seg/micronet_{}_cityscapes.py'}
+CONFIGS = {'pose': 'configs/pose/micronet_{}_coco.py', 'seg': 'configs/seg/micronet_{}_cityscapes.py',
+           'multitask': 'configs/multitask/micronet_{}_cityscapes_seg_depth.py'}
 
 
 @pytest.fixture(scope='session')

@@ -8,7 +8,7 @@ import torch
 from mmengine.logging import MessageHub
 from mmengine.logging.history_buffer import HistoryBuffer
 
-from micronet_dense.engine import mmengine_checkpoint_globals
+from micronet_dense.engine import UnsafeCheckpointError, mmengine_checkpoint_globals, read_checkpoint
 
 
 def runner_like_checkpoint(path):
@@ -65,7 +65,6 @@ def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
 def test_mmengine_loads_name_the_refused_file_and_the_loader_is_restored(tmp_path):
     from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint, load_from_local
 
-    from micronet_dense.engine import UnsafeCheckpointError
     marker, path = tmp_path / 'pwned', tmp_path / 'evil.pth'
     torch.save({'state_dict': {}, 'payload': RunsCodeWhenUnpickled(marker)}, path)
     with mmengine_checkpoint_globals(), pytest.raises(UnsafeCheckpointError) as refused:
@@ -76,7 +75,7 @@ def test_mmengine_loads_name_the_refused_file_and_the_loader_is_restored(tmp_pat
 
 
 def test_damaged_files_name_the_file_and_never_advise_weights_only_false(tmp_path):
-    from micronet_dense.engine import CheckpointLoadError, load_checkpoint_file
+    from micronet_dense.engine import CheckpointLoadError
     full = tmp_path / 'full.pth'
     runner_like_checkpoint(full)
     data = full.read_bytes()
@@ -88,17 +87,41 @@ def test_damaged_files_name_the_file_and_never_advise_weights_only_false(tmp_pat
                 'list.pkl': 'not a checkpoint: Unsupported operand'}
     for name, message in expected.items():
         with pytest.raises(CheckpointLoadError, match=rf'{name}: {message}') as error:
-            load_checkpoint_file(str(tmp_path / name))
+            read_checkpoint(str(tmp_path / name))
         assert 'weights_only' not in str(error.value)
-    assert load_checkpoint_file(str(full))['meta'] == {'epoch': 1, 'seed': 0}
+    assert read_checkpoint(str(full))['meta'] == {'epoch': 1, 'seed': 0}
 
 
 def test_nested_contexts_keep_the_allow_list(tmp_path):
-    from micronet_dense.engine import load_checkpoint_file
     path = tmp_path / 'epoch_1.pth'
     runner_like_checkpoint(path)
     with mmengine_checkpoint_globals():
-        load_checkpoint_file(str(path))  # enters the context again inside
+        read_checkpoint(str(path))  # enters the context again inside
         assert torch.load(path, weights_only=True)['meta']['epoch'] == 1
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path, weights_only=True)
+
+
+def test_read_checkpoint_outside_the_tools(tmp_path):
+    path = tmp_path / 'epoch_1.pth'
+    runner_like_checkpoint(path)
+    checkpoint = read_checkpoint(str(path))
+    assert checkpoint['meta']['epoch'] == 1 and torch.equal(checkpoint['state_dict']['w'],
+                                                            torch.ones(2))
+    marker, evil = tmp_path / 'pwned', tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'payload': RunsCodeWhenUnpickled(marker)}, evil)
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth: refused to load'):
+        read_checkpoint(str(evil))
+    assert not marker.exists()
+
+
+def test_nested_contexts_keep_naming_refusals_until_the_outermost_closes(tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+
+    path = tmp_path / 'evil.pth'
+    torch.save({'payload': RunsCodeWhenUnpickled(tmp_path / 'pwned')}, path)
+    with mmengine_checkpoint_globals():
+        with mmengine_checkpoint_globals():  # as reading a pretrained backbone inside the tools
+            pass
+        with pytest.raises(UnsafeCheckpointError):
+            _load_checkpoint(str(path))

@@ -34,6 +34,21 @@ def test_segmentation_gt_and_prediction_side_by_side(tmp_path):
     np.testing.assert_array_equal(drawn[:, 60:], image)  # all-ignore prediction: untouched
 
 
+def test_multi_task_prediction_draws_the_overlay_and_the_depth_map_side_by_side():
+    visualizer = build(CityscapesDataset.METAINFO, 'vis_multitask')
+    image = np.full((40, 60, 3), 30, np.uint8)
+    depth = torch.full((1, 40, 60), 80.0)
+    depth[:, :, :10] = 0
+    labels = torch.zeros((1, 40, 60), dtype=torch.long)
+    sample = BaseDataElement(pred_sem_seg=PixelData(data=labels),
+                             pred_depth_map=PixelData(data=depth))
+    drawn = visualizer.draw_datasample(image, sample)
+    assert drawn.shape == (40, 60 + 60 + 48, 3)  # overlay | depth | scale bar
+    np.testing.assert_array_equal(drawn[35, 50], np.round(0.5 * 30 + 0.5 * np.array(ROAD_BGR)))
+    np.testing.assert_array_equal(drawn[5, 60 + 5], [0, 0, 0])  # no depth: black
+    np.testing.assert_array_equal(drawn[5, 60 + 30], [3, 4, 122])  # 80 m = max_depth: turbo red
+
+
 def test_pose_prediction_uses_the_coco_skeleton():
     visualizer = build(CocoKeypointDataset.METAINFO, 'vis_pose')
     keypoints = np.zeros((1, 17, 2))

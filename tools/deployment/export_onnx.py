@@ -1,10 +1,12 @@
-"""Export a pose or segmentation model to ONNX and check it against PyTorch with onnxruntime.
+"""Export a pose, segmentation or multi-task model to ONNX and check it against PyTorch with
+onnxruntime.
 
     python tools/deployment/export_onnx.py CONFIG CHECKPOINT OUT.onnx [--shape H W] [--opset N]
         [--fast] [--atol A]
 
 Pose models output ``heatmaps`` (B, K, H/4, W/4); segmentation models output ``logits``
-(B, classes, H, W) at the input size. The batch axis is dynamic. The file is written only when
+(B, classes, H, W) at the input size; multi-task models one output per task, named after it
+(``seg``, ``depth``: (B, 1, H, W) metres). The batch axis is dynamic. The file is written only when
 onnxruntime matches PyTorch within --atol (and within 1e-3 of the largest output); with
 CHECKPOINT 'none' the weights are random ones of unit-scale outputs, since a fresh pose head's
 ~1e-20 heatmaps would meet any --atol. The last line printed is JSON.
@@ -13,7 +15,7 @@ import argparse
 import json
 
 from micronet_dense.apis import init_model
-from micronet_dense.deployment.onnx import (DEFAULT_OPSET, export_onnx, output_name,
+from micronet_dense.deployment.onnx import (DEFAULT_OPSET, export_onnx, output_names,
                                             unit_scale_random_weights)
 
 
@@ -42,9 +44,10 @@ def main() -> None:
         unit_scale_random_weights(model, shape)
     diff, nodes = export_onnx(model, args.out, shape, fast=args.fast, opset=args.opset,
                               atol=args.atol)
-    print(f'wrote {args.out}: input (batch, 3, {shape[0]}, {shape[1]}) -> {output_name(model)}, '
+    outputs = ', '.join(output_names(model))
+    print(f'wrote {args.out}: input (batch, 3, {shape[0]}, {shape[1]}) -> {outputs}, '
           f'{nodes} nodes, opset {args.opset}; onnxruntime vs PyTorch max |diff| = {diff:.3g}')
-    print(json.dumps(dict(onnx=args.out, input_shape=list(shape), output=output_name(model),
+    print(json.dumps(dict(onnx=args.out, input_shape=list(shape), output=outputs,
                           fast=args.fast, opset=args.opset, nodes=nodes, max_abs_diff=diff)))
 
 

@@ -17,9 +17,9 @@ from tqdm import tqdm
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError, ensure_dataset
 from micronet_dense.registry import DATASETS
-from micronet_dense.utils import register_all_modules
+from micronet_dense.registry import register_all_modules
 from micronet_dense.utils.atomic_io import write_image_atomic
-from micronet_dense.utils.config_check import ConfigError, check_config
+from micronet_dense.engine.config_check import ConfigError, check_config
 from micronet_dense.visualization import draw_transformed_sample
 
 

@@ -11,7 +11,7 @@ import sys
 
 import torch
 
-from micronet_dense.engine import CheckpointLoadError, load_checkpoint_file
+from micronet_dense.engine import CheckpointLoadError, read_checkpoint
 from micronet_dense.models.official_checkpoint import convert_official_state_dict
 from micronet_dense.utils.atomic_io import atomic_output_path
 
@@ -24,7 +24,7 @@ def main() -> None:
                         help='keep only the backbone, without the "backbone." prefix')
     args = parser.parse_args()
     try:
-        checkpoint = load_checkpoint_file(args.src)
+        checkpoint = read_checkpoint(args.src)
         arch, state_dict = convert_official_state_dict(checkpoint,
                                                        backbone_only=args.backbone_only)
     except (FileNotFoundError, CheckpointLoadError) as exc:  # they name the file

@@ -78,6 +78,15 @@ def _read_file(path: Union[str, os.PathLike], what: str, backend_args: Optional[
     return data
 
 
+def decode_file(path: Union[str, os.PathLike], flags: int, what: str) -> np.ndarray:
+    """Read and decode ``path`` with ``cv2.imdecode(flags)``; every failure names the file
+    (``what`` it is: ``'segmentation map'``, ``'disparity map'``)."""
+    decoded = cv2.imdecode(np.frombuffer(_read_file(path, what), np.uint8), flags)
+    if decoded is None:
+        raise _undecodable(path, what)
+    return decoded
+
+
 def _undecodable(path, what: str) -> DataFileError:
     return DataFileError(f'{what} {path} cannot be decoded (corrupt, truncated or not an image)')
 
@@ -158,6 +167,8 @@ class LoadSegAnnotation(BaseTransform):
     - seg_map_path
     - img (optional; its height and width must match the label map)
     - num_classes (optional), ignore_index (optional, default 255)
+    - reduce_zero_label (optional, default False): 0 becomes ``ignore_index`` and every other
+      id moves down by one (mmseg's convention for sets whose 0 means "unlabelled")
 
     Added Keys:
 
@@ -166,10 +177,7 @@ class LoadSegAnnotation(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         path = results['seg_map_path']
-        seg_map = cv2.imdecode(np.frombuffer(_read_file(path, 'segmentation map'), np.uint8),
-                               cv2.IMREAD_UNCHANGED)
-        if seg_map is None:
-            raise _undecodable(path, 'segmentation map')
+        seg_map = decode_file(path, cv2.IMREAD_UNCHANGED, 'segmentation map')
         if seg_map.ndim != 2:
             # OpenCV expands palette PNGs to BGR: labels must be stored as grey levels.
             raise DataFileError(
@@ -181,6 +189,11 @@ class LoadSegAnnotation(BaseTransform):
             raise DataFileError(
                 f'segmentation map {path} has size {seg_map.shape} (H, W) but image '
                 f'{results.get("img_path")} has {results["img"].shape[:2]}')
+        if results.get('reduce_zero_label', False):
+            ignore_index = results.get('ignore_index', 255)
+            reduced = seg_map.astype(np.int64) - 1
+            reduced[(seg_map == 0) | (seg_map == ignore_index)] = ignore_index
+            seg_map = reduced.astype(np.uint8)
         if 'num_classes' in results:
             _check_label_ids(seg_map, results['num_classes'], results.get('ignore_index', 255),
                              path)

@@ -1,0 +1,113 @@
+"""The multi-task and depth configs: same backbone and segmentation head as the segmentation
+configs, cheaper than the two single-task models together, and a short run through mmengine's
+runner on a sample set with disparity files (training, both metrics with task-prefixed keys)."""
+import json
+import os
+import os.path as osp
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.runner import Runner
+
+from micronet_dense.apis import init_model
+from micronet_dense.models.complexity import model_complexity
+from tests.sample_runs import SEG_SAMPLE, TINY_SEG, sample_config
+
+ARCHS = ['m0', 'm1', 'm2', 'm3']
+
+
+@pytest.mark.parametrize('arch', ARCHS)
+def test_configs_reuse_the_segmentation_backbone_and_head(arch):
+    seg = Config.fromfile(f'configs/seg/micronet_{arch}_cityscapes.py').model
+    multi = Config.fromfile(f'configs/multitask/micronet_{arch}_cityscapes_seg_depth.py').model
+    depth = Config.fromfile(f'configs/depth/micronet_{arch}_cityscapes_depth.py').model
+    assert multi.backbone == depth.backbone == seg.backbone
+    assert multi.tasks.seg.head == seg.decode_head
+    assert multi.tasks.depth == depth.tasks.depth
+    assert list(depth.tasks) == ['depth']
+    assert multi.tasks.depth.head.in_channels == seg.decode_head.in_channels
+
+
+def measured(config: str):
+    """(params in M, MAdds in G) written in ``config``'s "Measured" comment."""
+    match = re.search(r'Measured[^:]*: ([0-9.]+)M params, ([0-9.]+)G MAdds',
+                      Path(config).read_text())
+    return float(match.group(1)), float(match.group(2))
+
+
+@pytest.mark.parametrize('arch', ARCHS)
+def test_figures_in_the_configs_and_one_backbone_costing_less_than_two(arch):
+    multi_config = f'configs/multitask/micronet_{arch}_cityscapes_seg_depth.py'
+    depth_config = f'configs/depth/micronet_{arch}_cityscapes_depth.py'
+    multi = model_complexity(init_model(multi_config), (1024, 2048))
+    depth = model_complexity(init_model(depth_config), (1024, 2048))
+    for config, report in ((multi_config, multi), (depth_config, depth)):
+        assert measured(config) == (round(report['params'] / 1e6, 3),
+                                    round(report['madds'] / 1e9, 3)), config
+    rows = {name: madds for name, _, madds in multi['stages']}
+    assert rows['tasks.seg'] > 0 and rows['tasks.depth'] > 0  # one row per head
+    # The shared backbone: the multi-task model costs the segmentation model plus the depth head,
+    # less than the two single-task models together.
+    seg_madds = measured(f'configs/seg/micronet_{arch}_cityscapes.py')[1] * 1e9
+    assert multi['madds'] == pytest.approx(seg_madds + rows['tasks.depth'], abs=1e6)
+    assert multi['madds'] < seg_madds + depth['madds']
+
+
+def write_depth_files(root: str, baseline: float = 0.2, fx: float = 500.0) -> None:
+    """A disparity PNG and a camera JSON for every image of a Cityscapes-layout ``root``: a
+    ground plane (disparity growing down the rows), no measurement in the top third."""
+    for folder, _, files in os.walk(osp.join(root, 'leftImg8bit')):
+        for file in files:
+            h, w = cv2.imread(osp.join(folder, file)).shape[:2]
+            rows = np.arange(h, dtype=np.float64)[:, None].repeat(w, 1)
+            disparity = np.where(rows > h / 3, (rows - h / 3) / 4, 0)
+            encoded = np.where(disparity > 0, disparity * 256 + 1, 0).astype(np.uint16)
+            stem = file[:-len('_leftImg8bit.png')]
+            for kind, ending in (('disparity', '_disparity.png'), ('camera', '_camera.json')):
+                os.makedirs(folder.replace('leftImg8bit', kind), exist_ok=True)
+            cv2.imwrite(osp.join(folder.replace('leftImg8bit', 'disparity'),
+                                 stem + '_disparity.png'), encoded)
+            with open(osp.join(folder.replace('leftImg8bit', 'camera'), stem + '_camera.json'),
+                      'w') as f:
+                json.dump({'extrinsic': {'baseline': baseline}, 'intrinsic': {'fx': fx}}, f)
+
+
+def test_one_epoch_through_the_runner_logs_both_tasks_and_evaluates_both_metrics(tmp_path):
+    cfg = sample_config(SEG_SAMPLE, tmp_path, 1, **TINY_SEG)
+    write_depth_files(cfg.sample_data.root)
+    multi = Config.fromfile('configs/multitask/micronet_m0_cityscapes_seg_depth.py')
+    cfg.model = multi.model
+    cfg.model.task_weighting = dict(type='DynamicWeightAverage')
+    cfg.train_dataloader.dataset.pipeline = multi.train_dataloader.dataset.pipeline
+    for loader in ('val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.pipeline = multi.val_dataloader.dataset.pipeline
+    cfg.val_evaluator = cfg.test_evaluator = multi.val_evaluator
+    cfg.default_hooks.checkpoint.save_best = 'seg/mIoU'
+    cfg.default_hooks.logger.interval = 1
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.test()
+    assert {'seg/mIoU', 'seg/aAcc', 'depth/AbsRel', 'depth/delta1'} <= set(metrics)
+    assert 0 <= metrics['depth/delta3'] <= 1 and metrics['depth/RMSE'] > 0
+    scalars = [json.loads(line) for line in open(osp.join(
+        runner.log_dir, 'vis_data', 'scalars.json'))]
+    logged = set().union(*scalars)
+    assert {'loss_seg', 'loss_depth', 'seg_weight', 'depth_weight', 'seg_unweighted',
+            'depth_unweighted'} <= logged
+
+
+def test_learned_task_weights_are_not_decayed():
+    cfg = Config.fromfile('configs/multitask/micronet_m0_cityscapes_seg_depth.py')
+    cfg.model.task_weighting = dict(type='UncertaintyTaskWeighting')
+    model = init_model(cfg)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    decay = {id(p): group['weight_decay'] for group in optim_wrapper.optimizer.param_groups
+             for p in group['params']}
+    assert decay[id(model.task_weighting.log_variances)] == 0.0
+    weight_decay = cfg.optim_wrapper.optimizer.weight_decay
+    assert weight_decay > 0 and decay[id(model.tasks.depth.head.regressor.weight)] == weight_decay
