@@ -9,10 +9,13 @@ import sys
 from mmengine.runner import Runner
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError
-from micronet_dense.engine import UnsafeCheckpointError, mmengine_checkpoint_globals
-from micronet_dense.utils.atomic_io import write_json_atomic
+from micronet_dense.engine import (CheckpointLoadError, CheckpointMismatchError,
+                                   check_checkpoint_matches, mmengine_checkpoint_globals)
 from micronet_dense.engine.config_check import ConfigError
 from micronet_dense.engine.run_config import add_run_arguments, load_run_config
+from micronet_dense.registry import MODELS
+from micronet_dense.utils.atomic_io import write_json_atomic
+from micronet_dense.utils.checked_json import DataFileError
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,12 +39,16 @@ def main() -> None:
     if args.show_dir:
         cfg.custom_hooks = [*cfg.get('custom_hooks', []),
                             dict(type='PredictionVisualizationHook', out_dir=args.show_dir)]
-    # The checkpoint loads with weights_only=True and mmengine's allow-list.
+    # The checkpoint loads with weights_only=True and mmengine's allow-list, strictly: a checkpoint
+    # of another model is refused before anything of it is loaded.
     with mmengine_checkpoint_globals():
         try:
+            check_checkpoint_matches(args.checkpoint, MODELS.build(cfg.model), cfg.model)
             metrics = Runner.from_cfg(cfg).test()
-        except UnsafeCheckpointError as exc:
+        except (FileNotFoundError, CheckpointLoadError, CheckpointMismatchError) as exc:
             sys.exit(f'error: {exc}')
+        except DataFileError as exc:  # from a dataloader worker: its traceback, then the message
+            sys.exit(f'error: {str(exc).strip().splitlines()[-1]}')
     if args.out:
         write_json_atomic(args.out, {k: float(v) for k, v in metrics.items()}, indent=2)
 

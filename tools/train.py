@@ -7,12 +7,16 @@ import argparse
 import sys
 
 import torch
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 from micronet_dense.datasets.prepare import DatasetNotFoundError
-from micronet_dense.engine import UnsafeCheckpointError, mmengine_checkpoint_globals
+from micronet_dense.engine import (CheckpointLoadError, CheckpointMismatchError, WorkDirLockedError,
+                                   check_checkpoint_matches, mmengine_checkpoint_globals,
+                                   work_dir_lock)
 from micronet_dense.engine.config_check import ConfigError
 from micronet_dense.engine.run_config import add_run_arguments, load_run_config
+from micronet_dense.registry import MODELS
+from micronet_dense.utils.checked_json import DataFileError
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,11 +54,17 @@ def main() -> None:
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
     # Checkpoints (resume, load_from) load with weights_only=True and mmengine's allow-list.
-    with mmengine_checkpoint_globals():
-        try:
+    try:
+        with work_dir_lock(cfg.work_dir), mmengine_checkpoint_globals():
+            resume_from = cfg.load_from or find_latest_checkpoint(cfg.work_dir)
+            if cfg.resume and resume_from:
+                check_checkpoint_matches(resume_from, MODELS.build(cfg.model), cfg.model)
             Runner.from_cfg(cfg).train()
-        except (FloatingPointError, UnsafeCheckpointError) as exc:  # their messages say where
-            sys.exit(f'error: {exc}')
+    except (FloatingPointError, CheckpointLoadError, CheckpointMismatchError,
+            WorkDirLockedError) as exc:  # their messages say where
+        sys.exit(f'error: {exc}')
+    except DataFileError as exc:  # from a dataloader worker: its traceback, then the message
+        sys.exit(f'error: {str(exc).strip().splitlines()[-1]}')
 
 
 if __name__ == '__main__':

@@ -23,6 +23,9 @@ def read_image(image: ImageInput) -> Tuple[np.ndarray, Optional[str]]:
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f'expected a (H, W, 3) uint8 BGR image, got shape {image.shape} '
                              f'and dtype {image.dtype}')
+        if image.shape[0] == 0 or image.shape[1] == 0:
+            raise ValueError(f'the image array is empty ({image.shape[1]}x{image.shape[0]} '
+                             'pixels): there is nothing to estimate')
         return image, None
     path = os.fspath(image)
     return LoadImage()(dict(img_path=path))['img'], path

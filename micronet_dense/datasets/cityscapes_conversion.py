@@ -4,7 +4,6 @@ Label maps are drawn by cityscapesscripts' ``json2labelImg(json, png, 'trainIds'
 reference rasteriser of the benchmark (mmseg's converter does the same). cityscapesscripts
 is imported only when converting, so the package runtime does not need it.
 """
-import json
 import multiprocessing
 import os
 import os.path as osp
@@ -14,6 +13,9 @@ from tqdm import tqdm
 
 from micronet_dense.datasets.cityscapes_labels import resolve_label
 from micronet_dense.utils.atomic_io import atomic_output_path
+from micronet_dense.utils.file_listing import list_files
+from micronet_dense.utils.checked_json import (DataFileError, check_fields, check_number,
+                                               check_number_list, load_json)
 
 POLYGONS_SUFFIX = '_gtFine_polygons.json'
 TRAIN_IDS_SUFFIX = '_gtFine_labelTrainIds.png'
@@ -21,10 +23,9 @@ SPLITS = ('train', 'val', 'test')
 
 
 def find_polygon_files(gt_dir: str) -> List[str]:
-    """All ``*_gtFine_polygons.json`` under ``gt_dir``, recursively, sorted."""
-    return sorted(
-        osp.join(folder, name) for folder, _, names in os.walk(gt_dir) for name in names
-        if name.endswith(POLYGONS_SUFFIX))
+    """All ``*_gtFine_polygons.json`` under ``gt_dir``, recursively, sorted (links followed only
+    inside ``gt_dir``, see :func:`~micronet_dense.utils.file_listing.list_files`)."""
+    return [osp.join(gt_dir, name) for name in list_files(gt_dir, POLYGONS_SUFFIX)]
 
 
 def check_polygon_annotation(json_path: str) -> None:
@@ -34,27 +35,24 @@ def check_polygon_annotation(json_path: str) -> None:
     kill the worker and hang the conversion instead of raising.
 
     Raises:
-        ValueError: invalid JSON, a missing field or an unknown label.
+        ValueError: invalid JSON, a missing field, a size or polygon point that is not a
+            finite number, or an unknown label.
     """
-    try:
-        with open(json_path, encoding='utf-8') as f:
-            annotation = json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f'{json_path} is not valid JSON: {err}') from err
-    for key in ('imgHeight', 'imgWidth', 'objects'):
-        if key not in annotation:
-            raise ValueError(f"{json_path} has no '{key}' field")
+    annotation = load_json(json_path, 'Cityscapes polygon file')
+    check_fields(annotation, ('imgHeight', 'imgWidth', 'objects'), json_path, 'the top level')
+    for key in ('imgHeight', 'imgWidth'):
+        check_number(annotation[key], json_path, f"'{key}'", low=1, integer=True)
     for index, obj in enumerate(annotation['objects']):
-        for key in ('label', 'polygon'):
-            if key not in obj:
-                raise ValueError(f"{json_path}: objects[{index}] has no '{key}' field")
+        check_fields(obj, ('label', 'polygon'), json_path, f'objects[{index}]')
+        for point_index, point in enumerate(obj['polygon']):
+            check_number_list(point, 2, json_path, f"objects[{index}] 'polygon'[{point_index}]")
         # json2labelImg skips deleted objects before looking their label up.
         if obj.get('deleted', 0):
             continue
         try:
             resolve_label(obj['label'])
         except KeyError as err:
-            raise ValueError(f'{json_path}: objects[{index}]: {err.args[0]}') from None
+            raise DataFileError(f'{json_path}: objects[{index}]: {err.args[0]}') from None
 
 
 def polygons_to_train_ids_png(json_path: str) -> str:

@@ -1,6 +1,5 @@
 """COCO-format keypoints for top-down pose estimation: one sample per instance box."""
 import copy
-import json
 import os.path as osp
 from collections import Counter
 from typing import Dict, List, Optional, Sequence
@@ -10,58 +9,27 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
 from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
+from micronet_dense.datasets.coco_validation import (check_category_ids, check_detections,
+                                                     check_fields, check_images,
+                                                     check_keypoint_annotations)
 from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO, parse_keypoint_metainfo
 from micronet_dense.registry import DATASETS
-
-
-def load_json_file(path: str, what: str):
-    """The parsed JSON file ``path``; errors name ``what`` it is and the path."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{what} not found: {path}')
-    try:
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f'{what} {path} is not valid JSON (truncated?): {error}') from None
-
-
-def require_fields(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
-    """Raise ValueError unless ``entry`` (at ``where`` in ``path``) is an object with ``fields``."""
-    if not isinstance(entry, dict):
-        raise ValueError(f'{path}: {where} must be a JSON object, got {type(entry).__name__}')
-    missing = [field for field in fields if field not in entry]
-    if missing:
-        raise ValueError(f'{path}: {where} lacks field(s) {missing}')
-
-
-# What json.load gives for a number; true/false (bool) and strings are not coordinates.
-_JSON_NUMBER_TYPES = frozenset({int, float})
-
-
-def check_number_list(values, length: int, path: str, where: str) -> None:
-    """Raise ValueError unless ``values`` is a list of ``length`` JSON numbers (no bools, no strings)."""
-    if not isinstance(values, list) or len(values) != length:
-        size = len(values) if isinstance(values, list) else type(values).__name__
-        raise ValueError(f'{path}: {where} must be a list of {length} numbers, got {size}')
-    if not set(map(type, values)) <= _JSON_NUMBER_TYPES:
-        other = next(value for value in values if type(value) not in _JSON_NUMBER_TYPES)
-        raise ValueError(f'{path}: {where} must be a list of {length} numbers, '
-                         f'got {other!r} among them')
+from micronet_dense.utils.checked_json import DataFileError, load_json
 
 
 def xywh_has_area(bbox: Sequence[float]) -> bool:
-    """Whether a COCO ``[x, y, w, h]`` box is finite with positive width and height.
+    """Whether a COCO ``[x, y, w, h]`` box has a positive width and height.
 
     A detection without area has no crop to estimate a pose in (the affine zoom would be
     infinite); like a detection of another category it is skipped.
     """
-    return bool(np.isfinite(bbox).all() and bbox[2] > 0 and bbox[3] > 0)
+    return bool(bbox[2] > 0 and bbox[3] > 0)
 
 
 def _report_kept(data_list: List[dict], category_name: str, summary: str) -> None:
     """Log what loading kept and skipped; nothing kept is an error, not an empty split."""
     if not data_list:
-        raise ValueError(f'no {category_name} instance is left to use, {summary}')
+        raise DataFileError(f'no {category_name} instance is left to use, {summary}')
     MMLogger.get_current_instance().info(summary)
 
 
@@ -80,9 +48,12 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
     the image; the skip counts are logged. Detection mode (``bbox_file``, test
     only) takes the boxes of a COCO detection-result list with
     ``score >= bbox_score_thr`` and all-zero, unlabelled keypoints, skipping
-    (and counting) boxes without a positive, finite width and height. A split
+    (and counting) boxes without a positive width and height. A split
     left with no instance is an error: it would train on nothing or report a
-    metric of nothing.
+    metric of nothing. Both files are checked when loaded
+    (:mod:`~micronet_dense.datasets.coco_validation`): a NaN, infinite,
+    out-of-range or mistyped number, or a repeated image or annotation id, is
+    an error naming the file and field.
 
     ``data_info`` keys: ``id`` (annotation id, or running index of the kept
     detections), ``img_id``, ``img_path``, ``ori_shape`` (h, w),
@@ -149,42 +120,35 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         return data_info
 
     def load_data_list(self) -> List[dict]:
-        coco = load_json_file(self.ann_file, 'annotation file')
-        require_fields(coco, ('images', ) if self.bbox_file else ('images', 'annotations'),
-                 self.ann_file, 'the top level')
-        images = {}
-        for i, image in enumerate(coco['images']):
-            require_fields(image, ('id', 'file_name', 'width', 'height'), self.ann_file, f'images[{i}]')
-            images[image['id']] = image
+        coco = load_json(self.ann_file, 'annotation file')
+        check_fields(coco, ('images', ) if self.bbox_file else ('images', 'annotations'),
+                     self.ann_file, 'the top level')
+        images = check_images(coco['images'], self.ann_file)
         if self.bbox_file:
             return self._load_detections(images)
-        return self._load_annotated_instances(coco['annotations'], images)
+        return self._load_annotated_instances(coco['annotations'], images, coco.get('categories'))
 
     def _image_fields(self, image: dict) -> dict:
         return dict(img_id=image['id'],
                     img_path=osp.join(self.data_prefix['img'], image['file_name']),
                     ori_shape=(image['height'], image['width']))
 
-    def _load_annotated_instances(self, annotations: list,
-                                  images: Dict[int, dict]) -> List[dict]:
+    def _load_annotated_instances(self, annotations: list, images: Dict[int, dict],
+                                  categories: Optional[list]) -> List[dict]:
         num_keypoints = self._metainfo['num_keypoints']
         category_id, name = self._metainfo['category_id'], self._metainfo['category_name']
+        category_ids = (check_category_ids(categories, self.ann_file)
+                        if categories is not None else None)
+        check_keypoint_annotations(annotations, images, self.ann_file, num_keypoints,
+                                   required=('id', 'image_id', 'bbox', 'keypoints'),
+                                   category_ids=category_ids, category_id=category_id)
         skipped = Counter()
         data_list = []
-        for i, ann in enumerate(annotations):
-            where = f'annotations[{i}]'
-            require_fields(ann, ('id', 'image_id', 'bbox', 'keypoints'), self.ann_file, where)
-            # Another category may have another keypoint set: it is skipped before any check.
+        for ann in annotations:
+            # Another category may have another keypoint set: it is skipped unchecked.
             if ann.get('category_id', category_id) != category_id:
                 skipped['other category'] += 1
                 continue
-            where = f'annotation id {ann["id"]}'
-            check_number_list(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
-            check_number_list(ann['keypoints'], 3 * num_keypoints, self.ann_file,
-                          f"{where} 'keypoints' ({num_keypoints} x (x, y, v))")
-            if ann['image_id'] not in images:
-                raise ValueError(
-                    f'{self.ann_file}: {where} refers to unknown image_id {ann["image_id"]}')
             image = images[ann['image_id']]
             keypoints = np.array(ann['keypoints'], dtype=np.float32).reshape(1, -1, 3)
             num_labelled = int(ann.get('num_keypoints', np.count_nonzero(keypoints[..., 2])))
@@ -221,24 +185,13 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
 
     def _load_detections(self, images: Dict[int, dict]) -> List[dict]:
         path = self.bbox_file
-        detections = load_json_file(path, 'detection file')
-        if not isinstance(detections, list):
-            raise ValueError(f'{path}: expected a list of detections, got '
-                             f'{type(detections).__name__}')
         num_keypoints = self._metainfo['num_keypoints']
         category_id, name = self._metainfo['category_id'], self._metainfo['category_name']
+        detections = check_detections(load_json(path, 'detection file'), path, num_keypoints,
+                                      images, self.ann_file)
         skipped = Counter()
         data_list = []
-        for i, det in enumerate(detections):
-            where = f'detection [{i}]'
-            require_fields(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
-            check_number_list(det['bbox'], 4, path, f"{where} 'bbox'")
-            if 'keypoints' in det:
-                # A keypoint result file reused for its boxes must still be well-formed.
-                check_number_list(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
-            if det['image_id'] not in images:
-                raise ValueError(f'{path}: {where} refers to image_id {det["image_id"]}, '
-                                 f'which is not in {self.ann_file}')
+        for det in detections:
             if det['category_id'] != category_id:
                 skipped['other category'] += 1
                 continue
@@ -263,6 +216,6 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
         _report_kept(data_list, name, f'{path}: {len(data_list)} {name} boxes kept, skipped: '
                      f'{skipped["other category"]} not {name}, '
                      f'{skipped["low score"]} with score < '
-                     f'{self.bbox_score_thr}, {skipped["empty box"]} with a non-positive or '
-                     f'non-finite width or height')
+                     f'{self.bbox_score_thr}, {skipped["empty box"]} with a non-positive '
+                     'width or height')
         return data_list

@@ -10,7 +10,6 @@ Layout under ``data_root``::
 ``dict(classes=(...), palette=[[r, g, b], ...])``; without a palette each class gets a fixed
 colour of :func:`default_palette`.
 """
-import os
 import os.path as osp
 from typing import Callable, List, Mapping, Optional, Sequence, Union
 
@@ -19,6 +18,7 @@ from mmengine.dataset import BaseDataset
 
 from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
 from micronet_dense.registry import DATASETS
+from micronet_dense.utils.file_listing import list_files
 
 # Error messages name at most this many offending paths; the count says the rest.
 _MAX_NAMED_PATHS = 5
@@ -162,15 +162,9 @@ class BaseSegDataset(SeededAugmentationMixin, BaseDataset):
         return data_list
 
     def _list_images(self, img_dir: str) -> List[str]:
-        """Sample names (relative path minus ``img_suffix``) of all images under ``img_dir``."""
-        names = []
-        # followlinks: dataset folders are commonly symlinked into data/.
-        for folder, _, files in os.walk(img_dir, followlinks=True):
-            for file in files:
-                if file.endswith(self.img_suffix):
-                    rel_path = osp.relpath(osp.join(folder, file), img_dir)
-                    names.append(rel_path[:-len(self.img_suffix)])
-        return sorted(names)
+        """Sample names (relative path minus ``img_suffix``) of all images under ``img_dir``,
+        following links only inside it (:func:`~micronet_dense.utils.file_listing.list_files`)."""
+        return [name[:-len(self.img_suffix)] for name in list_files(img_dir, self.img_suffix)]
 
     @classmethod
     def _read_split_list(cls, ann_file: str) -> List[str]:

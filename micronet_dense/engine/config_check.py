@@ -11,12 +11,16 @@ optimizer, parameter schedulers, hooks) and of any nested ``type=...`` dict nami
 micronet_dense class; the keyword arguments that reach ``torch.utils.data.DataLoader``. An
 argument is checked against the parameter names of the class (following ``**kwargs`` to the
 base class that receives them) and, for plain annotations (``int``, ``float``, ``bool``, ``str``,
-``dict``, ``Literal``, ``Optional``/``Union`` and sequences of these), against its type.
+``dict``, ``Literal``, ``Optional``/``Union`` and sequences of these), against its type. Every
+number anywhere in the config must be finite, and the thresholds and training numbers of
+:data:`NUMBER_RANGES` within their ranges (``bbox_score_thr=nan`` from ``--cfg-options`` would keep
+every detection).
 """
 import ast
 import collections.abc
 import difflib
 import inspect
+import math
 import textwrap
 import types
 import typing
@@ -72,6 +76,16 @@ _OWN_KEYS = {'optim_wrapper': frozenset({'constructor', 'paramwise_cfg'}),
              'param_scheduler': frozenset({'convert_to_iter_based'})}
 
 
+# Ranges of the numbers that select or score what a metric counts, and of the common training
+# numbers, wherever a config holds them (name -> inclusive bounds).
+NUMBER_RANGES = {
+    'bbox_score_thr': (0, 1), 'keypoint_score_thr': (0, 1), 'nms_thr': (0, 1),
+    'lr': (0, math.inf), 'weight_decay': (0, math.inf), 'momentum': (0, 1),
+    'batch_size': (1, math.inf), 'num_workers': (0, math.inf), 'max_epochs': (1, math.inf),
+    'max_iters': (1, math.inf), 'val_interval': (1, math.inf),
+}
+
+
 class ConfigError(ValueError):
     """A config with unknown keys, unknown arguments or arguments of the wrong type."""
 
@@ -88,12 +102,31 @@ def check_config(cfg: Mapping) -> None:
                         'training loop')
     for path, node, registry in _build_sites(cfg):
         problems.extend(_check_built(path, node, registry))
+    problems.extend(_check_numbers('', dict(cfg.items())))
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if isinstance(cfg.get(loader), Mapping):
             kwargs = {k: v for k, v in cfg[loader].items() if k not in _DATALOADER_OWN_KEYS}
             problems.extend(_check_arguments(loader, DataLoader, kwargs))
     if problems:
         raise ConfigError('invalid config:\n  ' + '\n  '.join(problems))
+
+
+def _check_numbers(path: str, value: Any) -> Iterator[str]:
+    """Every float finite (a NaN threshold compares false with everything, so ``score < nan``
+    keeps every detection); the names of :data:`NUMBER_RANGES` within their ranges."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            item_path = f'{path}.{key}' if path else str(key)
+            yield from _check_numbers(item_path, item)
+            bounds = NUMBER_RANGES.get(key)
+            if (bounds and isinstance(item, (int, float)) and not isinstance(item, bool)
+                    and math.isfinite(item) and not bounds[0] <= item <= bounds[1]):
+                yield f'{item_path}: {item!r} is outside [{bounds[0]:g}, {bounds[1]:g}]'
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _check_numbers(f'{path}[{index}]', item)
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield f'{path}: {value!r} is not a finite number'
 
 
 def _check_top_level_keys(cfg: Mapping) -> Iterator[str]:

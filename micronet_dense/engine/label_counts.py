@@ -7,12 +7,12 @@ keypoint count in the dataset metainfo (the keypoint set), the head (``num_keypo
 metric's annotation file (the category's ``keypoints``). mmengine would find a disagreement at
 the first validation, or as a shape error in the loss; here it is one error naming every place.
 """
-import json
 import os.path as osp
 from typing import Iterator, List, Mapping, Tuple
 
 from micronet_dense.datasets.metainfo import dataset_metainfo
 from micronet_dense.engine.config_check import ConfigError
+from micronet_dense.utils.checked_json import load_json
 
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 _EVALUATORS = ('val_evaluator', 'test_evaluator')
@@ -37,8 +37,8 @@ def _metrics(cfg: Mapping) -> Iterator[Tuple[str, Mapping]]:
 
 def _annotated_keypoint_count(ann_file: str, category_id: int) -> Tuple[str, int]:
     """(description, count) of the keypoints of ``category_id`` in a COCO-format file."""
-    with open(ann_file, encoding='utf-8') as f:
-        categories = json.load(f).get('categories', [])
+    content = load_json(ann_file, 'annotation file')
+    categories = content.get('categories', []) if isinstance(content, dict) else []
     for category in categories:
         if isinstance(category, Mapping) and category.get('id') == category_id:
             return f'category {category_id} of {ann_file}', len(category.get('keypoints', []))

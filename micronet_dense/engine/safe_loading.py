@@ -7,10 +7,12 @@ allow-listed here, and the pickle's ``getattr`` is served by a resolver that ret
 functions. Anything else (a crafted ``__reduce__``, another global, another attribute) is refused by
 torch before any code runs. Nothing is switched off globally: the allow-list holds only inside
 :func:`mmengine_checkpoint_globals`, which also makes mmengine's local checkpoint loader report a
-refused file as :class:`UnsafeCheckpointError` naming it (torch's own message names no file and
-suggests ``weights_only=False``).
+refused file as :class:`UnsafeCheckpointError` naming it, and an empty, truncated or damaged one as
+:class:`CheckpointLoadError` (torch's own messages name no file and suggest ``weights_only=False``,
+which this project never does).
 """
 import contextlib
+import os.path as osp
 import pickle
 from typing import Iterator
 
@@ -20,6 +22,8 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
 
 _HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+# How many mmengine_checkpoint_globals contexts are open (only the outermost sets up).
+_context_depth = 0
 
 
 def _history_buffer_statistic(obj, name: str):
@@ -56,43 +60,65 @@ def mmengine_checkpoint_allowlist() -> list:
     ]
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+class CheckpointLoadError(ValueError):
+    """A checkpoint file that cannot be read: empty, truncated, damaged or not a checkpoint."""
+
+
+class UnsafeCheckpointError(CheckpointLoadError, pickle.UnpicklingError):
     """A checkpoint whose pickle needs a global outside the allow-list; nothing of it was run."""
 
 
+def _unpickler_reason(exc: Exception) -> str:
+    """torch's reason for a refused pickle, without its advice to load with weights_only=False
+    (which would run whatever the file holds)."""
+    text = str(exc).split('WeightsUnpickler error:', 1)[-1].split('Check the documentation')[0]
+    return ' '.join(text.split())
+
+
 def _load_from_local_naming_refusals(filename: str, map_location=None):
+    if osp.isfile(filename) and osp.getsize(filename) == 0:
+        raise CheckpointLoadError(f'{filename}: empty file, not a checkpoint')
     try:
         return load_from_local(filename, map_location)
     except pickle.UnpicklingError as exc:
         reason = ' '.join(line for line in str(exc).splitlines()
                           if 'GLOBAL' in line or 'refusing' in line)
-        if not reason:  # not a refusal: a damaged file
-            raise pickle.UnpicklingError(f'{filename}: {exc}') from exc
+        if not reason:  # not a refusal: a damaged file or a pickle of something else
+            raise CheckpointLoadError(f'{filename}: not a checkpoint: {_unpickler_reason(exc)}'
+                                      ) from None
         raise UnsafeCheckpointError(
             f'{filename}: refused to load: {reason} An mmengine checkpoint holds only tensors, '
             'containers, numpy arrays and message-hub buffers; this one would run other code when '
             'unpickled, and nothing of it was run.') from None
+    except (RuntimeError, EOFError) as exc:  # torch's zip reader on a cut or damaged file
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CheckpointLoadError(f'{filename}: cannot be read as a checkpoint (truncated or '
+                                  f'damaged file?): {first_line.split(". ")[0]}') from None
 
 
-# Open mmengine_checkpoint_globals contexts: a pretrained backbone is read inside the tools' own.
-_open_contexts = 0
+# How many mmengine_checkpoint_globals contexts are open (only the outermost sets up).
+_context_depth = 0
 
 
 @contextlib.contextmanager
 def mmengine_checkpoint_globals() -> Iterator[None]:
     """Within this context ``torch.load(..., weights_only=True)`` accepts mmengine checkpoints,
     and mmengine's loads of local files raise :class:`UnsafeCheckpointError` for any other.
-    Contexts nest; mmengine's own loader is back when the outermost one closes."""
-    global _open_contexts
+    Contexts nest: the outermost one sets up and restores (torch's ``safe_globals`` is not
+    re-entrant: an inner exit would remove the outer's allow-list), e.g. a pretrained backbone
+    read inside the tools' own context."""
+    global _context_depth
+    if _context_depth:
+        yield
+        return
+    _context_depth += 1
     CheckpointLoader.register_scheme('', _load_from_local_naming_refusals, force=True)
-    _open_contexts += 1
     try:
         with torch.serialization.safe_globals(mmengine_checkpoint_allowlist()):
             yield
     finally:
-        _open_contexts -= 1
-        if not _open_contexts:
-            CheckpointLoader.register_scheme('', load_from_local, force=True)
+        CheckpointLoader.register_scheme('', load_from_local, force=True)
+        _context_depth -= 1
 
 
 def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
@@ -109,8 +135,9 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
         checkpoint['meta']['dataset_meta']['keypoint_names']
 
     Raises:
-        UnsafeCheckpointError: the file would run other code when unpickled (nothing was run).
         FileNotFoundError: no such file.
+        CheckpointLoadError: empty, truncated or damaged, or not a checkpoint
+            (:class:`UnsafeCheckpointError` if its pickle would run code; nothing was run).
     """
     with mmengine_checkpoint_globals():
         return CheckpointLoader.load_checkpoint(filename, map_location=map_location)

@@ -71,9 +71,20 @@ def convert_official_state_dict(checkpoint: dict, backbone_only: bool = False
 
     Args:
         checkpoint: the loaded official file (``{'state_dict': ...}``) or its state dict.
+
+    Raises:
+        ValueError: not a dict of tensors, already converted, or of no MicroNet arch.
+        KeyError: a parameter name the official layout does not have.
         backbone_only: drop the classifier and the ``backbone.`` prefix (for ``MicroNet`` alone).
     """
-    state = checkpoint.get('state_dict', checkpoint)
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError('not an official MicroNet checkpoint: expected a dict of tensors (under '
+                         f"'state_dict' or at the top level), got a {type(checkpoint).__name__}"
+                         f'{"" if state is None else " with other values"}')
+    if any(k.startswith(('backbone.', 'head.', 'decode_head.')) for k in state):
+        raise ValueError('already in micronet_dense parameter names (an mmengine checkpoint of '
+                         'this project?): there is nothing to convert')
     state = OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
                         for k, v in state.items())
     arch = infer_arch(state)

@@ -85,6 +85,8 @@ def test_topdown_rejects_bad_boxes_and_images(pose_model):
         inference_topdown(pose_model, image, np.array([[10., 10., 5., 20.]]))
     with pytest.raises(ValueError, match='uint8'):
         inference_topdown(pose_model, image.astype(np.float32))
+    with pytest.raises(ValueError, match=r'image array is empty \(0x0 pixels\)'):
+        inference_topdown(pose_model, np.zeros((0, 0, 3), dtype=np.uint8))
     with pytest.raises(FileNotFoundError, match='missing.jpg'):
         inference_topdown(pose_model, 'missing.jpg')
 

@@ -104,13 +104,27 @@ def test_person_detections_without_area_are_skipped_and_counted(tmp_path, log_li
     path.write_text(json.dumps([
         dict(image_id=7, category_id=1, bbox=[10, 20, 30, 40], score=0.9),
         dict(image_id=7, category_id=1, bbox=[10, 20, 0, 40], score=0.9),
-        dict(image_id=8, category_id=1, bbox=[1, 2, 3, -4], score=0.5),
+        dict(image_id=8, category_id=1, bbox=[1, 2, 3, 0], score=0.5),
     ]))
     boxes = load_person_detections(str(path))
     assert sorted(boxes) == [7]
     np.testing.assert_array_equal(boxes[7], [[10, 20, 40, 60]])
-    assert any('flat_dets.json: skipped 2 boxes with a non-positive or non-finite width or height'
+    assert any('flat_dets.json: skipped 2 boxes with a non-positive width or height'
                in line for line in log_lines)
+
+
+@pytest.mark.parametrize('score, message', [
+    ('"0.9"', r"detection \[0\] 'score' must be a number, got '0.9'"),
+    ('Infinity', r"Infinity at line 1 column \d+ \(in 'score'\) is not a number"),
+    ('-0.5', r"detection \[0\] 'score' = -0.5 is outside \[0, 1\]"),
+])
+def test_person_detections_with_a_bad_score_name_the_file(tmp_path, score, message):
+    path = tmp_path / 'bad_score.json'
+    path.write_text('[{"image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4], "score": '
+                    f'{score}}}]')
+    with pytest.raises(ValueError, match=message) as error:
+        load_person_detections(str(path))
+    assert 'bad_score.json' in str(error.value)
 
 
 def test_frames_are_matched_to_detections_by_coco_file_number(tmp_path):

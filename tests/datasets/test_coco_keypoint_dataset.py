@@ -145,21 +145,20 @@ def test_bbox_file_mode(data_root, log_lines):
 def test_boxes_without_area_are_skipped_and_counted(data_root, log_lines):
     coco = coco_json()
     coco['annotations'] += [person(31, 1, [10, 10, 0, 20], {0: (10, 15, 2)}),
-                            person(32, 1, [10, 10, 20, -5], {0: (15, 8, 2)})]
+                            person(32, 1, [10, 10, 20, 0], {0: (15, 8, 2)})]
     ann_file = write_json(data_root / 'with_flat_boxes.json', coco)
     assert len(CocoKeypointDataset(ann_file=ann_file)) == 3
     message = next(line for line in log_lines if 'with_flat_boxes.json' in line)
     assert '3 with an empty box' in message  # the 2 above and the one outside the image
 
     dets = detections() + [dict(image_id=1, category_id=1, bbox=[5, 5, 0, 10], score=0.9),
-                           dict(image_id=2, category_id=1, bbox=[5, 5, 10, -1], score=0.9),
-                           dict(image_id=2, category_id=1, bbox=[5, 5, float('nan'), 3], score=0.9)]
+                           dict(image_id=2, category_id=1, bbox=[5, 5, 10, 0], score=0.9)]
     bbox_file = write_json(data_root / 'flat_dets.json', dets)
     dataset = CocoKeypointDataset(ann_file='annotations/kpts.json', data_root=str(data_root),
                                   bbox_file=bbox_file, bbox_score_thr=0.3, test_mode=True)
     assert len(dataset) == 2
     message = next(line for line in log_lines if 'flat_dets.json' in line)
-    assert '3 with a non-positive or non-finite width or height' in message
+    assert '2 with a non-positive width or height' in message
 
 
 @pytest.mark.parametrize('test_mode', [False, True])
@@ -213,8 +212,23 @@ def test_missing_and_truncated_annotation_file(tmp_path):
      'annotation id 21 .* got 54'),
     (lambda coco: coco['annotations'][0]['bbox'].pop(), '4'),
     (lambda coco: coco['annotations'][0]['bbox'].__setitem__(2, None),
-     "annotation id 11 'bbox' must be a list of 4 numbers, got None among them"),
+     r"annotation id 11 'bbox'\[2\] must be a number, got None"),
+    (lambda coco: coco['annotations'][0]['bbox'].__setitem__(3, -5),
+     r"annotation id 11 'bbox' height = -5 is outside \[0, inf\]"),
     (lambda coco: coco['annotations'][0].update(image_id=99), 'image_id 99'),
+    # A training annotation's NaN keypoint would surface as a non-finite loss.
+    (lambda coco: coco['annotations'][0]['keypoints'].__setitem__(0, float('nan')),
+     r"NaN at line 1 column \d+ \(in 'keypoints'\) is not a number"),
+    (lambda coco: coco['annotations'][0]['keypoints'].__setitem__(2, -1),
+     r"annotation id 11 'keypoints' visibility of keypoint 0 is -1, not one of \(0, 1, 2\)"),
+    (lambda coco: coco['annotations'][0]['keypoints'].__setitem__(0, 1e9),
+     r"annotation id 11 'keypoints' keypoint 0 x = 1000000000.0 is outside \[-100, 200\]"),
+    (lambda coco: coco['annotations'][0].update(num_keypoints=5),
+     r"annotation id 11 'num_keypoints' = 5 is outside \[2, 2\]"),
+    (lambda coco: coco['annotations'][1].update(id=11),
+     r'annotations\[1\] repeats id 11; ids must be unique'),
+    (lambda coco: coco['images'][1].update(id=1), r'images\[1\] repeats id 1'),
+    (lambda coco: coco['images'][1].update(width=0), r"images\[1\] 'width' = 0 is outside"),
 ])
 def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
     coco = coco_json()
@@ -224,13 +238,30 @@ def test_bad_annotations_name_the_file(tmp_path, corrupt, message):
     assert 'bad_ann.json' in str(error.value)
 
 
+def test_image_of_another_size_than_annotated_names_both(data_root):
+    (data_root / 'images').mkdir()
+    cv2.imwrite(str(data_root / 'images' / '000001.jpg'), np.zeros((40, 60, 3), np.uint8))
+    dataset = CocoKeypointDataset(ann_file='annotations/kpts.json', data_root=str(data_root),
+                                  data_prefix=dict(img='images/'), pipeline=[dict(type='LoadImage')])
+    with pytest.raises(ValueError, match=r'000001\.jpg is 60x40 \(width x height, its header; not '
+                                         r'decoded\) but its annotation lists 100x80'):
+        dataset[0]
+
+
 @pytest.mark.parametrize('content, message', [
     (None, 'not found'),
     ('{"image_id": 1', 'not valid JSON'),
     ({'image_id': 1}, 'list'),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4])], 'score'),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3], score=0.5)], '4'),
-    ([dict(image_id=1, category_id=1, bbox=[1, 2, '3', 4], score=0.5)], "got '3' among them"),
+    ([dict(image_id=1, category_id=1, bbox=[1, 2, '3', 4], score=0.5)],
+     r"detection \[0\] 'bbox'\[2\] must be a number, got '3'"),
+    ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, -4], score=0.5)],
+     r"detection \[0\] 'bbox' height = -4 is outside"),
+    ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4], score='0.5')],
+     r"detection \[0\] 'score' must be a number, got '0.5'"),
+    ('[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": NaN}]',
+     r"NaN at line 1 column 67 \(in 'score'\) is not a number"),
     ([dict(image_id=1, category_id=1, bbox=[1, 2, 3, 4], score=0.5, keypoints=[0] * 50)], '51'),
     ([dict(image_id=7, category_id=1, bbox=[1, 2, 3, 4], score=0.5)], 'image_id 7'),
 ])

@@ -149,3 +149,57 @@ def test_missing_or_corrupt_seg_annotation(tmp_path):
     (tmp_path / 'junk.png').write_bytes(b'junk')
     with pytest.raises(ValueError, match='junk.png'):
         LoadSegAnnotation()(dict(seg_map_path=str(tmp_path / 'junk.png')))
+
+
+def exif_orientation_segment(orientation: int) -> bytes:
+    """A JPEG APP1 segment whose EXIF IFD0 holds only the Orientation tag (0x0112)."""
+    tiff = (b'II*\x00' + (8).to_bytes(4, 'little') + (1).to_bytes(2, 'little')
+            + (0x0112).to_bytes(2, 'little') + (3).to_bytes(2, 'little')  # SHORT
+            + (1).to_bytes(4, 'little') + orientation.to_bytes(2, 'little') + b'\x00\x00'
+            + (0).to_bytes(4, 'little'))
+    payload = b'Exif\x00\x00' + tiff
+    return b'\xff\xe1' + (len(payload) + 2).to_bytes(2, 'big') + payload
+
+
+def test_exif_rotated_jpeg_is_decoded_in_stored_orientation(tmp_path):
+    stored = write_jpeg(tmp_path / 'plain.jpg')  # 64 wide, 48 high
+    data = stored[:2] + exif_orientation_segment(6) + stored[2:]  # 6: turn 90° clockwise to view
+    path = tmp_path / 'rotated.jpg'
+    path.write_bytes(data)
+    # What OpenCV 5's IMREAD_COLOR does with the tag: the annotations' pixels move.
+    assert cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).shape == (64, 48, 3)
+    results = LoadImage()(dict(img_path=str(path), ori_shape=(48, 64)))
+    np.testing.assert_array_equal(results['img'],
+                                  cv2.imread(str(tmp_path / 'plain.jpg'), cv2.IMREAD_COLOR))
+    assert results['ori_shape'] == (48, 64)
+
+
+@pytest.mark.parametrize('suffix', ['.png', '.jpg', '.bmp'])
+def test_size_other_than_annotated_names_file_and_both_sizes(tmp_path, suffix):
+    path = tmp_path / f'img{suffix}'
+    cv2.imwrite(str(path), smooth_image())  # 64 x 48
+    with pytest.raises(ValueError, match=rf'image .*img\{suffix} is 64x48 \(width x height, '
+                                         rf'.*\) but its annotation lists 32x24'):
+        LoadImage()(dict(img_path=str(path), ori_shape=(24, 32)))
+
+
+def test_huge_image_listed_small_is_refused_before_decoding(tmp_path, monkeypatch):
+    data = bytearray(write_jpeg(tmp_path / 'small.jpg'))
+    frame = next(i for i in range(len(data) - 1) if data[i] == 0xFF and data[i + 1] == 0xC0)
+    data[frame + 5:frame + 9] = (20000).to_bytes(2, 'big') * 2  # header: 20000 x 20000
+    path = tmp_path / 'huge.jpg'
+    path.write_bytes(bytes(data))
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError('the image was decoded')
+
+    monkeypatch.setattr('mmcv.imfrombytes', no_decoding)
+    with pytest.raises(ValueError, match=r'huge\.jpg is 20000x20000 \(width x height, its header; '
+                                         r'not decoded\) but its annotation lists 320x240'):
+        LoadImage()(dict(img_path=str(path), ori_shape=(240, 320)))
+
+
+def test_is_mmcv_load_image_from_file():
+    from mmcv.transforms import LoadImageFromFile
+    assert issubclass(LoadImage, LoadImageFromFile)
+    assert LoadImage().color_type == 'color_ignore_orientation'

@@ -42,6 +42,31 @@ def test_failed_parity_writes_nothing(build_model, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_parity_gate_is_relative_to_the_output_scale(monkeypatch, build_model, tmp_path):
+    # A fresh pose model's heatmaps are ~1e-20: a difference as large as the outputs themselves
+    # would pass --atol, not this gate.
+    monkeypatch.setattr('micronet_dense.deployment.onnx.onnx_max_abs_diff',
+                        lambda path, model, inputs: (1e-20, 2.6e-20))
+    with pytest.raises(RuntimeError, match=r'more than 0.001 of the largest output 2.6e-20'):
+        export_onnx(build_model('pose', 'm0'), str(tmp_path / 'model.onnx'), (64, 48))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_tool_without_weights_checks_unit_scale_outputs(tmp_path, monkeypatch, capsys):
+    import json
+    import runpy
+    import sys
+    out = tmp_path / 'pose.onnx'
+    monkeypatch.setattr(sys, 'argv', ['export_onnx.py', 'configs/pose/micronet_m0_coco.py', 'none',
+                                      str(out), '--shape', '64', '48'])
+    runpy.run_path('tools/deployment/export_onnx.py', run_name='__main__')
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    x = torch.randn(2, 3, 64, 48, generator=torch.Generator().manual_seed(3))
+    heatmaps = ort_session(str(out)).run(None, {'input': x.numpy()})[0]
+    assert 0.1 < np.abs(heatmaps).max() < 10  # fresh weights: ~1e-20
+    assert summary['max_abs_diff'] <= 1e-4
+
+
 def test_multi_task_model_has_one_named_output_per_task_matching_pytorch(build_model, tmp_path):
     model = build_model('multitask', 'm0')
     path = tmp_path / 'model.onnx'

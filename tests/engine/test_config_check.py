@@ -59,6 +59,14 @@ def run_args(tmp_path, **options):
     ({'lr_config': dict(policy='step')}, ['lr_config: an mmcv 1.x key that mmengine ignores']),
     ({'model.type': 'TopDownPoseEstimator'},
      ["model.type: 'TopDownPoseEstimator' is not registered in the model registry"]),
+    # Numbers: NaN/Inf anywhere (--cfg-options reads 'nan' as a float), thresholds in [0, 1].
+    ({'test_dataloader.dataset.bbox_score_thr': float('nan')},
+     ['test_dataloader.dataset.bbox_score_thr: nan is not a finite number']),
+    ({'val_evaluator.nms_thr': float('inf'), 'optim_wrapper.optimizer.lr': -1e-3},
+     ['val_evaluator.nms_thr: inf is not a finite number',
+      'optim_wrapper.optimizer.lr: -0.001 is outside [0, inf]']),
+    ({'val_evaluator.keypoint_score_thr': 1.5},
+     ['val_evaluator.keypoint_score_thr: 1.5 is outside [0, 1]']),
     # Several problems are reported together.
     ({'model.head.foo': 1, 'val_evaluator.score_mod': 'bbox'},
      ["model.head: MicroNetPoseHead has no argument 'foo'",

@@ -74,6 +74,34 @@ def test_mmengine_loads_name_the_refused_file_and_the_loader_is_restored(tmp_pat
     assert CheckpointLoader._get_checkpoint_loader(str(path)) is load_from_local
 
 
+def test_damaged_files_name_the_file_and_never_advise_weights_only_false(tmp_path):
+    from micronet_dense.engine import CheckpointLoadError
+    full = tmp_path / 'full.pth'
+    runner_like_checkpoint(full)
+    data = full.read_bytes()
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    (tmp_path / 'cut.pth').write_bytes(data[:len(data) // 2])
+    (tmp_path / 'list.pkl').write_bytes(pickle.dumps([1, 2, 3], protocol=4))
+    expected = {'empty.pth': 'empty file, not a checkpoint',
+                'cut.pth': r'cannot be read as a checkpoint \(truncated or damaged file\?\)',
+                'list.pkl': 'not a checkpoint: Unsupported operand'}
+    for name, message in expected.items():
+        with pytest.raises(CheckpointLoadError, match=rf'{name}: {message}') as error:
+            read_checkpoint(str(tmp_path / name))
+        assert 'weights_only' not in str(error.value)
+    assert read_checkpoint(str(full))['meta'] == {'epoch': 1, 'seed': 0}
+
+
+def test_nested_contexts_keep_the_allow_list(tmp_path):
+    path = tmp_path / 'epoch_1.pth'
+    runner_like_checkpoint(path)
+    with mmengine_checkpoint_globals():
+        read_checkpoint(str(path))  # enters the context again inside
+        assert torch.load(path, weights_only=True)['meta']['epoch'] == 1
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)
+
+
 def test_read_checkpoint_outside_the_tools(tmp_path):
     path = tmp_path / 'epoch_1.pth'
     runner_like_checkpoint(path)

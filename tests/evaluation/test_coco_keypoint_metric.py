@@ -277,7 +277,7 @@ def test_bad_annotation_files_name_the_file(tmp_path):
         CocoKeypointMetric(str(broken))
     no_anns = tmp_path / 'no_anns.json'
     no_anns.write_text(json.dumps(dict(images=[], categories=[])))
-    with pytest.raises(ValueError, match="no_anns.json has no 'annotations'"):
+    with pytest.raises(ValueError, match=r"no_anns.json: the top level lacks field\(s\) \['annotations'\]"):
         CocoKeypointMetric(str(no_anns))
     with pytest.raises(ValueError, match='score_mode'):
         CocoKeypointMetric(str(no_anns), score_mode='keypoint')
@@ -290,6 +290,8 @@ def test_ground_truth_without_evaluable_people_is_an_error(coco_data, tmp_path, 
         gt = json.load(f)
     for ann in gt['annotations']:
         ann[field] = value
+        if field == 'num_keypoints':  # it must count the labelled keypoints
+            ann['keypoints'] = [0] * 51
     path = tmp_path / 'unlabelled.json'
     path.write_text(json.dumps(gt))
     with pytest.raises(ValueError, match=r'unlabelled\.json has no non-crowd person with labelled '

@@ -7,9 +7,11 @@ The full output loads into configs/imagenet/micronet_m*_imagenet.py (``init_mode
 """
 import argparse
 import os
+import sys
 
 import torch
 
+from micronet_dense.engine import CheckpointLoadError, read_checkpoint
 from micronet_dense.models.official_checkpoint import convert_official_state_dict
 from micronet_dense.utils.atomic_io import atomic_output_path
 
@@ -22,10 +24,13 @@ def main() -> None:
                         help='keep only the backbone, without the "backbone." prefix')
     args = parser.parse_args()
     try:
-        checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
-    except Exception as exc:
-        raise SystemExit(f'{args.src}: not a loadable tensor checkpoint ({exc})')
-    arch, state_dict = convert_official_state_dict(checkpoint, backbone_only=args.backbone_only)
+        checkpoint = read_checkpoint(args.src)
+        arch, state_dict = convert_official_state_dict(checkpoint,
+                                                       backbone_only=args.backbone_only)
+    except (FileNotFoundError, CheckpointLoadError) as exc:  # they name the file
+        sys.exit(f'error: {exc}')
+    except (ValueError, KeyError) as exc:
+        sys.exit(f'error: {args.src}: {exc.args[0]}')
     out = dict(state_dict=state_dict, meta=dict(arch=arch, source=os.path.basename(args.src),
                                                 backbone_only=args.backbone_only))
     with atomic_output_path(args.dst) as tmp_path:

@@ -5,7 +5,6 @@ disparity = (p − 1) / 256 pixels for p > 0, p = 0 invalid) and ``camera/{split
 *_camera.json`` (``extrinsic.baseline`` in metres, ``intrinsic.fx`` in pixels); depth is
 ``baseline · fx / disparity`` (cityscapesScripts' README, "Disparity").
 """
-import json
 import os.path as osp
 from typing import Dict, Tuple
 
@@ -16,6 +15,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.structures import PixelData
 
 from micronet_dense.registry import TRANSFORMS
+from micronet_dense.utils.checked_json import load_json
 
 from .loading import decode_file
 from .segmentation import PackSegInputs
@@ -68,12 +68,9 @@ def read_stereo_camera(path: str) -> Tuple[float, float]:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'camera file not found: {path}; {_DOWNLOAD_HINT}')
+    camera = load_json(path, 'camera file')
     try:
-        with open(path, encoding='utf-8') as f:
-            camera = json.load(f)
         values = float(camera['extrinsic']['baseline']), float(camera['intrinsic']['fx'])
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f'camera file {path} is not valid JSON ({exc})') from None
     except (KeyError, TypeError, ValueError):
         raise ValueError(f'camera file {path} lacks a numeric extrinsic.baseline and '
                          'intrinsic.fx') from None

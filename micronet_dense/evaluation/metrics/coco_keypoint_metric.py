@@ -2,7 +2,6 @@
 keypoint set and category of the dataset metainfo."""
 import contextlib
 import io
-import json
 import os.path as osp
 import tempfile
 from collections import OrderedDict
@@ -15,10 +14,13 @@ from mmengine.logging import MMLogger
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
+from micronet_dense.datasets.coco_validation import (check_category_ids, check_fields,
+                                                     check_images, check_keypoint_annotations)
 from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO, parse_keypoint_metainfo
 from micronet_dense.evaluation.functional.oks_nms import oks_nms_arrays
 from micronet_dense.registry import METRICS
 from micronet_dense.utils.atomic_io import write_json_atomic
+from micronet_dense.utils.checked_json import DataFileError, load_json
 
 #: Names of ``COCOeval.stats`` for ``iouType='keypoints'``, in order.
 STAT_NAMES = ('AP', 'AP50', 'AP75', 'APM', 'APL', 'AR', 'AR50', 'AR75', 'ARM', 'ARL')
@@ -29,29 +31,17 @@ _REQUIRED_ANN_KEYS = ('id', 'image_id', 'category_id', 'keypoints', 'num_keypoin
 
 def load_coco_keypoint_gt(ann_file: str) -> COCO:
     """Load a COCO keypoint annotation file, failing with the file and field at fault."""
-    try:
-        with open(ann_file, encoding='utf-8') as f:
-            dataset = json.load(f)
-    except FileNotFoundError as err:
-        raise FileNotFoundError(f'COCO annotation file not found: {ann_file}') from err
-    except json.JSONDecodeError as err:
-        raise ValueError(f'COCO annotation file {ann_file} is not valid JSON: {err}') from err
-    if not isinstance(dataset, dict):
-        raise ValueError(f'COCO annotation file {ann_file}: top level must be a JSON object, '
-                         f'got {type(dataset).__name__}')
-    for key in _REQUIRED_TOP_KEYS:
-        if key not in dataset:
-            raise ValueError(f"COCO annotation file {ann_file} has no '{key}' field")
-    for index, ann in enumerate(dataset['annotations']):
-        missing = [key for key in _REQUIRED_ANN_KEYS if key not in ann]
-        if missing:
-            raise ValueError(f'COCO annotation file {ann_file}: annotations[{index}] lacks '
-                             f'{missing} (keypoint evaluation needs {list(_REQUIRED_ANN_KEYS)})')
+    dataset = load_json(ann_file, 'COCO annotation file')
+    check_fields(dataset, _REQUIRED_TOP_KEYS, ann_file, 'the top level')
+    # The keypoint set comes with the dataset metainfo, after loading: any (x, y, v) triples.
+    check_keypoint_annotations(dataset['annotations'], check_images(dataset['images'], ann_file),
+                               ann_file, None, required=_REQUIRED_ANN_KEYS,
+                               category_ids=check_category_ids(dataset['categories'], ann_file))
     # COCOeval ignores crowd regions and people without labelled keypoints; with nothing else
     # it reports AP = AR = -1 instead of failing.
     if not any(ann['num_keypoints'] > 0 and not ann['iscrowd'] for ann in dataset['annotations']):
-        raise ValueError(f'COCO annotation file {ann_file} has no non-crowd person with labelled '
-                         f'keypoints: keypoint AP/AR would be undefined')
+        raise DataFileError(f'COCO annotation file {ann_file} has no non-crowd person with '
+                            'labelled keypoints: keypoint AP/AR would be undefined')
     coco = COCO()
     coco.dataset = dataset
     # createIndex prints progress on stdout, which would interleave with training logs.
