@@ -17,7 +17,10 @@ from typing import Iterator
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
+from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.runner.checkpoint import load_from_local as mmengine_load_from_local
+
+from micronet_dense.utils.user_errors import UserError
 
 _HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 
@@ -56,13 +59,15 @@ def mmengine_checkpoint_allowlist() -> list:
     ]
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+class UnsafeCheckpointError(UserError, pickle.UnpicklingError):
     """A checkpoint whose pickle needs a global outside the allow-list; nothing of it was run."""
 
 
-def _load_from_local_naming_refusals(filename: str, map_location=None):
+def load_from_local(filename: str, map_location=None):
+    """mmengine's loader of local files, raising :class:`UnsafeCheckpointError` for a refused
+    pickle. Named as mmengine's: its log line names the backend after ``load_from_``."""
     try:
-        return load_from_local(filename, map_location)
+        return mmengine_load_from_local(filename, map_location)
     except pickle.UnpicklingError as exc:
         reason = ' '.join(line for line in str(exc).splitlines()
                           if 'GLOBAL' in line or 'refusing' in line)
@@ -78,9 +83,9 @@ def _load_from_local_naming_refusals(filename: str, map_location=None):
 def mmengine_checkpoint_globals() -> Iterator[None]:
     """Within this context ``torch.load(..., weights_only=True)`` accepts mmengine checkpoints,
     and mmengine's loads of local files raise :class:`UnsafeCheckpointError` for any other."""
-    CheckpointLoader.register_scheme('', _load_from_local_naming_refusals, force=True)
+    CheckpointLoader.register_scheme('', load_from_local, force=True)
     try:
         with torch.serialization.safe_globals(mmengine_checkpoint_allowlist()):
             yield
     finally:
-        CheckpointLoader.register_scheme('', load_from_local, force=True)
+        CheckpointLoader.register_scheme('', mmengine_load_from_local, force=True)

@@ -25,6 +25,8 @@ from mmengine.registry import Registry
 from torch.utils.data import DataLoader
 
 from micronet_dense import registry as registries
+from .user_errors import UserError
+
 
 # Keys Runner.from_cfg reads, keys the Config machinery itself uses, and this project's own keys
 # (``sample_data``: micronet_dense.datasets.prepare; ``input_shape``: the complexity tools).
@@ -59,7 +61,7 @@ _OWN_KEYS = {'optim_wrapper': frozenset({'constructor', 'paramwise_cfg'}),
              'param_scheduler': frozenset({'convert_to_iter_based'})}
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config with unknown keys, unknown arguments or arguments of the wrong type."""
 
 
