@@ -4,20 +4,18 @@
                                  [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
-import sys
 
 import torch
 from mmengine.runner import Runner
 
-from micronet_dense.datasets.prepare import DatasetNotFoundError
-from micronet_dense.engine import UnsafeCheckpointError, mmengine_checkpoint_globals
-from micronet_dense.utils.config_check import ConfigError
+from micronet_dense.engine import mmengine_checkpoint_globals
 from micronet_dense.utils.run_config import add_run_arguments, load_run_config
+from micronet_dense.utils.user_errors import UserError, exit_on_user_error
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a micronet_dense model')
-    parser.add_argument('config')
+    parser.add_argument('config', help='config file or name of a shipped config')
     parser.add_argument('--resume', nargs='?', const='auto',
                         help='resume from CKPT, or from the latest checkpoint of the work dir')
     parser.add_argument('--amp', action='store_true',
@@ -32,10 +30,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    try:
-        cfg = load_run_config(args, loaders=('train_dataloader', 'val_dataloader'))
-    except (ConfigError, DatasetNotFoundError) as exc:
-        sys.exit(f'error: {exc}')
+    cfg = load_run_config(args, loaders=('train_dataloader', 'val_dataloader'))
     if args.amp and torch.cuda.is_available():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
@@ -43,7 +38,7 @@ def main() -> None:
         cfg.optim_wrapper.type = 'BF16OptimWrapper'
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
-            sys.exit(f'error: {args.config} has no auto_scale_lr.base_batch_size to scale from')
+            raise UserError(f'{args.config} has no auto_scale_lr.base_batch_size to scale from')
         cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
@@ -51,11 +46,11 @@ def main() -> None:
         cfg.resume, cfg.load_from = True, args.resume
     # Checkpoints (resume, load_from) load with weights_only=True and mmengine's allow-list.
     with mmengine_checkpoint_globals():
-        try:
-            Runner.from_cfg(cfg).train()
-        except (FloatingPointError, UnsafeCheckpointError) as exc:  # their messages say where
-            sys.exit(f'error: {exc}')
+        Runner.from_cfg(cfg).train()
 
 
 if __name__ == '__main__':
-    main()
+    # A non-finite loss (FiniteLossHook) is reported like a user's mistake: the message says
+    # which iteration and which checkpoint to resume from.
+    with exit_on_user_error(FloatingPointError):
+        main()

@@ -9,6 +9,7 @@ import torch
 from mmengine.config import Config, DictAction
 
 from .config_check import check_config
+from .config_paths import find_config
 from .setup_env import register_all_modules
 
 
@@ -23,7 +24,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
-    """``args.config`` with ``--cfg-options`` merged, launcher and work dir set (default
+    """``args.config`` (a file or a shipped config's name) with ``--cfg-options`` merged, launcher and work dir set (default
     ``work_dirs/<config name>``), modules registered, the config checked and the data of
     ``loaders`` in place. A torchrun launch (``--launcher pytorch``) on a machine without CUDA
     starts its process group over gloo here and wraps the model in DDP without a device: nccl
@@ -37,7 +38,7 @@ def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
     from micronet_dense.datasets.prepare import ensure_dataset
 
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(find_config(args.config))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher

@@ -12,6 +12,7 @@ import torch
 
 from micronet_dense.models.official_checkpoint import convert_official_state_dict
 from micronet_dense.utils.atomic_io import atomic_output_path
+from micronet_dense.utils.user_errors import UserError, exit_on_user_error
 
 
 def main() -> None:
@@ -24,7 +25,7 @@ def main() -> None:
     try:
         checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
     except Exception as exc:
-        raise SystemExit(f'{args.src}: not a loadable tensor checkpoint ({exc})')
+        raise UserError(f'{args.src}: not a loadable tensor checkpoint ({exc})') from None
     arch, state_dict = convert_official_state_dict(checkpoint, backbone_only=args.backbone_only)
     out = dict(state_dict=state_dict, meta=dict(arch=arch, source=os.path.basename(args.src),
                                                 backbone_only=args.backbone_only))
@@ -34,4 +35,5 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_user_error():
+        main()
