@@ -57,6 +57,13 @@ def test_every_mark_names_a_known_need():
     assert not unknown, f'marks outside {sorted(NEEDS)}: {unknown}'
 
 
+def test_readme_is_a_landing_page():
+    readme = (REPO / 'README.md').read_text(encoding='utf-8')
+    assert len(readme.splitlines()) <= 150
+    linked = set(re.findall(r'\]\((docs/[\w.]+\.md)\)', readme))
+    assert {str(doc) for doc, *_ in BLOCKS if str(doc).startswith('docs/')} <= linked
+
+
 def test_blocks_are_found_after_a_mark():
     text = '<!-- needs: coco (why) -->\n```bash\nA\n```\n\n```bash\nB\n```\n'
     found = [(m.group('needs'), m.group('body')) for m in BLOCK.finditer(text)]
