@@ -33,8 +33,10 @@ def main() -> None:
     cfg = load_run_config(args, loaders=('test_dataloader',))
     cfg.load_from = args.checkpoint
     if args.show_dir:  # drawn by the runner's visualizer: its own backends get them too
-        cfg.visualizer.vis_backends = [*cfg.visualizer.get('vis_backends', []),
-                                       dict(type='ImageFolderVisBackend', save_dir=args.show_dir)]
+        visualizer = cfg.get('visualizer') or dict(type='DenseLocalVisualizer')
+        visualizer['vis_backends'] = [*visualizer.get('vis_backends', []),
+                                      dict(type='ImageFolderVisBackend', save_dir=args.show_dir)]
+        cfg.visualizer = visualizer
         cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(type='PredictionVisualizationHook')]
     # The checkpoint loads with weights_only=True and mmengine's allow-list.
     with mmengine_checkpoint_globals():
