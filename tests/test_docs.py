@@ -33,8 +33,8 @@ NEEDS = {
     'slurm': 'a Slurm cluster',
     'minutes': 'longer than a test may take (a whole training, the test suite, an install)',
 }
-BLOCK = re.compile(r'(?:<!--\s*needs:\s*(?P<needs>[\w-]+)[^>]*-->\s*\n)?^```bash\n(?P<body>.*?)^```',
-                   re.S | re.M)
+BLOCK = re.compile(
+    r'(?:<!--\s*needs:\s*(?P<needs>[\w-]+)[^>]*-->\s*\n)?^```bash\n(?P<body>.*?)^```', re.S | re.M)
 
 
 def command_blocks():

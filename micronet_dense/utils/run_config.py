@@ -26,9 +26,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
     """``args.config`` (a file or a shipped config's name) with ``--cfg-options`` merged,
     launcher and work dir set (default ``work_dirs/<config name>``), modules registered, the
-    config checked and the data of ``loaders`` in place. A torchrun launch (``--launcher pytorch``) on a machine without CUDA
-    starts its process group over gloo here and wraps the model in DDP without a device: nccl
-    needs CUDA, and mmengine's launcher and its default DDP wrapper bind each process to a GPU.
+    config checked and the data of ``loaders`` in place. A torchrun launch (``--launcher
+    pytorch``) on a machine without CUDA starts its process group over gloo here and wraps the
+    model in DDP without a device: nccl needs CUDA, and mmengine's launcher and its default DDP
+    wrapper bind each process to a GPU.
 
     Raises:
         ConfigError: a misspelt top-level key, an unknown argument or one of the wrong type

@@ -35,7 +35,7 @@ def exit_on_user_error(*more: Type[BaseException]) -> Iterator[None]:
 
 
 def import_optional(module: str, extra: str) -> ModuleType:
-    """``module``, or :class:`MissingDependencyError` saying ``pip install micronet_dense[extra]``."""
+    """``module``, or :class:`MissingDependencyError` naming the extra that installs it."""
     try:
         return importlib.import_module(module)
     except ImportError:

@@ -5,5 +5,5 @@ from .pose import draw_heatmaps, draw_pose, score_color
 from .segmentation import draw_legend, draw_segmentation
 from .targets import draw_transformed_sample
 
-__all__ = ['DenseLocalVisualizer', 'ImageFolderVisBackend', 'draw_heatmaps', 'draw_pose', 'draw_legend',
-           'draw_segmentation', 'draw_transformed_sample', 'score_color']
+__all__ = ['DenseLocalVisualizer', 'ImageFolderVisBackend', 'draw_heatmaps', 'draw_pose',
+           'draw_legend', 'draw_segmentation', 'draw_transformed_sample', 'score_color']

@@ -85,7 +85,8 @@ ARCH_SETTINGS: Dict[str, dict] = {
 }
 
 # The ImageNet classifiers: exact parameters, MAdds at 224×224 in the convention that gives the
-# paper's Table 1 totals (`micronet_dense/utils/complexity.py`), top-1 of the released weights. Checked by tests.
+# paper's Table 1 totals (`micronet_dense/utils/complexity.py`), top-1 of the released weights.
+# Checked by tests.
 ARCH_COMPLEXITY: Dict[str, dict] = {
     'm0': dict(params=1_019_590, madds=3_913_008, top1=46.6),
     'm1': dict(params=1_777_587, madds=5_953_824, top1=51.4),

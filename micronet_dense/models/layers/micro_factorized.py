@@ -5,7 +5,8 @@
   first conv it is the MicroNet stem.
 * :class:`GroupPointwiseConv`: a 1×1 group conv + BN. The Micro-Factorized *pointwise* conv is a
   compress group conv, a channel shuffle and an expand group conv; MicroNet's official code splits
-  that pair across two consecutive blocks (official repository, issues #8 and #15), so the blocks hold the group convs one by one.
+  that pair across two consecutive blocks (official repository, issues #8 and #15), so the
+  blocks hold the group convs one by one.
 """
 import torch
 from torch import nn
