@@ -16,12 +16,12 @@ The reference is the median time of one dense 1×1 conv, 240→240 channels on a
 (177M multiply-adds, about the 170M of MicroNet-M3 pose at 256×192), followed by one depthwise 3×3
 conv on the same map (the two kinds of layer MicroNet is made of), in PyTorch eager, NCHW, float32.
 """
-import time
-from typing import Dict, List
+from typing import Dict
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+from micronet_dense.deployment.benchmark import time_interleaved, torch_threads
 
 TIME_UNITS = {'ms': 1.0, 's': 1e3}  # to milliseconds
 RATE_UNITS = {'img/s', 'samples/s'}
@@ -48,7 +48,8 @@ def check_row(row: dict) -> dict:
 
 
 def reference_times(threads: int, repeats: int = 30) -> Dict[str, float]:
-    """Median ms of the reference 1×1 conv, the depthwise 3×3 conv and their sum at ``threads``."""
+    """Median ms of the reference 1×1 conv, the depthwise 3×3 conv and their sum at ``threads``,
+    timed interleaved after 3 warm-up rounds."""
     generator = torch.Generator().manual_seed(0)
     c, (h, w) = REFERENCE_CHANNELS, REFERENCE_SIZE
     x = torch.randn(1, c, h, w, generator=generator)
@@ -56,22 +57,9 @@ def reference_times(threads: int, repeats: int = 30) -> Dict[str, float]:
     depthwise = torch.randn(c, 1, 3, 3, generator=generator)
     layers = {'conv1x1_ms': lambda: F.conv2d(x, pointwise),
               'depthwise3x3_ms': lambda: F.conv2d(x, depthwise, padding=1, groups=c)}
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        times: Dict[str, List[float]] = {name: [] for name in layers}
-        with torch.inference_mode():
-            for _ in range(3):
-                for layer in layers.values():
-                    layer()
-            for _ in range(repeats):
-                for name, layer in layers.items():
-                    start = time.perf_counter()
-                    layer()
-                    times[name].append((time.perf_counter() - start) * 1e3)
-    finally:
-        torch.set_num_threads(previous)
-    result = {name: float(np.median(values)) for name, values in times.items()}
+    with torch_threads(threads), torch.inference_mode():
+        stats = time_interleaved(layers, warmup=3, iters=repeats, batch_size=1)
+    result = {name: stats[name]['p50_ms'] for name in layers}
     result['reference_ms'] = result['conv1x1_ms'] + result['depthwise3x3_ms']
     return result
 

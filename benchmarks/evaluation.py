@@ -22,14 +22,16 @@ from typing import Dict, Iterator, List, Tuple
 import numpy as np
 import torch
 
-from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO, coco_category
 from micronet_dense.evaluation.metrics import CocoKeypointMetric, IoUMetric
 from micronet_dense.utils.atomic_io import write_json_atomic
 
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-NUM_KEYPOINTS = len(COCO_KEYPOINT_SIGMAS)
+NUM_KEYPOINTS = COCO_PERSON_METAINFO['num_keypoints']
+# The category the keypoint metric evaluates when no dataset metainfo is given.
+PERSON = coco_category(COCO_PERSON_METAINFO)
 IMAGE_WIDTH, IMAGE_HEIGHT = 640, 480
 #: Top-down crops are the person box scaled by 1.25 (GetBBoxCenterScale padding).
 CROP_PADDING = 1.25
@@ -69,7 +71,8 @@ def synthetic_coco_keypoints(num_people: int, num_images: int,
                        y + rng.uniform(0, h, NUM_KEYPOINTS)], axis=1).round(2)
         xy[visibility == 0] = 0
         annotations.append(
-            dict(id=n + 1, image_id=int(image_ids[n]), category_id=1, iscrowd=int(crowd[n]),
+            dict(id=n + 1, image_id=int(image_ids[n]), category_id=PERSON['id'],
+                 iscrowd=int(crowd[n]),
                  bbox=[round(x, 2), round(y, 2), round(w, 2), round(h, 2)],
                  area=round(0.55 * w * h, 2), num_keypoints=int((visibility > 0).sum()),
                  keypoints=np.concatenate([xy, visibility[:, None]],
@@ -77,8 +80,7 @@ def synthetic_coco_keypoints(num_people: int, num_images: int,
     return dict(
         images=[dict(id=i, width=IMAGE_WIDTH, height=IMAGE_HEIGHT, file_name=f'{i:012d}.jpg')
                 for i in range(1, num_images + 1)],
-        categories=[dict(id=1, name='person', supercategory='person',
-                         keypoints=[f'kpt{k}' for k in range(NUM_KEYPOINTS)], skeleton=[])],
+        categories=[dict(PERSON, supercategory='person')],
         annotations=annotations)
 
 

@@ -22,7 +22,7 @@ from typing import List
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from micronet_dense.utils.run_config import load_run_config
+from micronet_dense.engine.run_config import load_run_config
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``

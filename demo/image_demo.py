@@ -26,9 +26,9 @@ def main() -> None:
     source = FrameSource(args.input)
     if source.kind == 'video':
         parser.error(f'{args.input} is a video: use demo/video_demo.py')
-    boxes = person_boxes(args, source)  # a bad detection file stops before the model loads
     inferencer = build_inferencer(args)
     one_image = source.kind == 'image'
+    boxes = person_boxes(args, source, inferencer)
     for out in tqdm(inferencer(source, boxes, draw=True), total=len(source),
                     desc='image demo', unit='img', disable=one_image):
         name = osp.splitext(out.frame.name)[0] + '.png'

@@ -23,13 +23,12 @@ def main() -> None:
                         help="frame rate of the output (default: the input video's, else 25)")
     args = parser.parse_args()
     source = FrameSource(args.input)
-    boxes = person_boxes(args, source)  # a bad detection file stops before the model loads
     inferencer = build_inferencer(args)
     fps = args.fps or source.fps or 25.0
     writer, size, count = None, None, 0
     with atomic_output_path(args.out) as tmp_path:
         try:
-            for out in tqdm(inferencer(source, boxes, draw=True),
+            for out in tqdm(inferencer(source, person_boxes(args, source, inferencer), draw=True),
                             total=len(source), desc='video demo', unit='frame'):
                 if writer is None:
                     size = out.drawn.shape[1::-1]

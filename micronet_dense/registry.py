@@ -1,11 +1,14 @@
 """Registries of micronet_dense, children of mmengine's root registries.
 
 Every config of the project sets ``default_scope = 'micronet_dense'``; modules
-register themselves here and are found through ``locations`` on first build. Every root registry
-the runner builds from has a child here, even where the project registers nothing of its own
-(log processor, optimizer-wrapper constructor, ...): mmengine warns at every build in a scope
-whose child registry is missing.
+register themselves here and are found through ``locations`` on first build, or all at once
+through :func:`register_all_modules`. Every root registry the runner builds from has a child here,
+even where the project registers nothing of its own (log processor, optimizer-wrapper
+constructor, ...): mmengine warns at every build in a scope whose child registry is missing.
 """
+import importlib
+
+from mmengine.registry import DefaultScope
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -56,3 +59,17 @@ RUNNER_CONSTRUCTORS = Registry('runner constructor', parent=MMENGINE_RUNNER_CONS
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS)
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS)
+
+# Every package whose modules register themselves in the registries above.
+REGISTERING_PACKAGES = (
+    'micronet_dense.models', 'micronet_dense.datasets', 'micronet_dense.datasets.transforms',
+    'micronet_dense.codecs', 'micronet_dense.evaluation', 'micronet_dense.engine',
+    'micronet_dense.visualization')
+
+
+def register_all_modules(init_default_scope: bool = True) -> None:
+    """Imports all registering modules and makes 'micronet_dense' the default scope."""
+    for name in REGISTERING_PACKAGES:
+        importlib.import_module(name)
+    if init_default_scope and DefaultScope.get_current_instance() is None:
+        DefaultScope.get_instance('micronet_dense', scope_name='micronet_dense')

@@ -8,7 +8,7 @@ import torch
 from mmengine.logging import MMLogger
 
 from micronet_dense.apis import init_model
-from micronet_dense.utils import register_all_modules
+from micronet_dense.registry import register_all_modules
 
 register_all_modules()
 

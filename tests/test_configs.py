@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from micronet_dense.apis import init_model
-from micronet_dense.utils.complexity import model_complexity
+from micronet_dense.models.complexity import model_complexity
 
 CONFIGS = sorted(str(p) for p in Path(__file__).parents[1].glob('configs/*/*.py')
                  if p.parent.name != '_base_')
@@ -48,3 +48,13 @@ def test_segmentation_model_budget(arch):
         assert report['madds'] <= 0.81e9
     else:
         assert abs(report['madds'] / SEG_TARGETS[arch] - 1) <= 0.15
+
+
+@pytest.mark.parametrize('arch', ['m0', 'm1', 'm2', 'm3'])
+def test_segmentation_configs_default_to_the_paper_reading(arch):
+    model = init_model(f'configs/seg/micronet_{arch}_cityscapes.py')
+    head, backbone = model.decode_head, model.backbone
+    assert head.pool_kernel_size == (49, 49) and head.pool_stride == (16, 20)
+    assert head.aspp.groups == 16  # √(C/R) with C/R = 256
+    stage4 = [b for b, s in zip(backbone.blocks, backbone.block_stages) if s == 4 and b.depthwise]
+    assert stage4 and all(b.depthwise.conv_kx1.dilation == (2, 1) for b in stage4)

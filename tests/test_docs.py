@@ -4,8 +4,8 @@ needs that a test does not have.
 A mark is an HTML comment right before the block: ``<!-- needs: WHAT (why) -->``, WHAT one of
 :data:`NEEDS`. Unmarked blocks run with ``bash -e`` from a folder that holds the repository's
 ``configs/``, ``tools/``, ``demo/`` and ``benchmarks/``, a ``.venv/bin/python`` that is the test's
-interpreter, and the files the documents name as stand-ins for the user's own: ``pose_m0.pth`` and
-``seg_m0.pth`` (random weights of ``micronet_m0_coco`` / ``micronet_m0_cityscapes``), an image
+interpreter (also ``python`` on the PATH), and the files the documents name as stand-ins for the
+user's own: ``pose_m0.pth`` and ``seg_m0.pth`` (random weights of ``micronet_m0_coco`` / ``micronet_m0_cityscapes``), an image
 ``000000000139.jpg`` with its person box in ``dets.json``, a folder ``images/`` and a video
 ``clip.mp4``. Blocks that would take long use tiny options instead (a sample set of a few images).
 """
@@ -75,7 +75,7 @@ def user_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp('user')
     for name in ('configs', 'tools', 'demo', 'benchmarks'):
         (folder / name).symlink_to(REPO / name)
-    python = folder / '.venv' / 'bin' / 'python'
+    python = folder / '.venv' / 'bin' / 'python'  # also `python` on the PATH of the blocks
     python.parent.mkdir(parents=True)
     python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
     python.chmod(0o755)
@@ -103,7 +103,8 @@ def user_folder(tmp_path_factory) -> Path:
                          ids=[f'{doc}:{line}' for doc, line, _ in RUNNABLE])
 def test_command_block_runs(doc, line, body, user_folder):
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    env.update(PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
+    env.update(PYTHONPATH=str(REPO), OMP_NUM_THREADS='1',
+               PATH=f"{user_folder / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}")
     run = subprocess.run(['bash', '-e', '-c', body], cwd=user_folder, env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, f'{doc}:{line}\n{body}\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}'

@@ -9,7 +9,7 @@ import torch
 from mmengine.runner import Runner
 
 from micronet_dense.engine import mmengine_checkpoint_globals
-from micronet_dense.utils.run_config import add_run_arguments, load_run_config
+from micronet_dense.engine.run_config import add_run_arguments, load_run_config
 from micronet_dense.utils.user_errors import UserError, exit_on_user_error
 
 

@@ -9,9 +9,9 @@ crop_size = (256, 256)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='LoadSegAnnotation'),
-    dict(type='SegRandomResize', scale=(512, 256), ratio_range=(0.5, 2.0), keep_ratio=True),
+    dict(type='RandomResize', scale=(512, 256), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='SegRandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='SegRandomFlip', prob=0.5),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PhotoMetricDistortion'),
     dict(type='SegPad', size=crop_size),
     dict(type='PackSegInputs'),
@@ -36,3 +36,7 @@ param_scheduler = [
 train_cfg = dict(max_epochs=max_epochs, val_interval=40)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=40, max_keep_ckpts=1))
 log_processor = dict(window_size=10)
+# The sample images are Cityscapes scenes at a quarter of 1024×2048: the attention's pooling window
+# and stride (49×49, (16, 20) stride-16 cells at full size) shrink with them, so that it pools the
+# same share of the scene (a 2×5 gate on the 16×32 map of a 256×512 image).
+model = dict(decode_head=dict(pool_kernel_size=(12, 12), pool_stride=(4, 5)))

@@ -1,5 +1,5 @@
 """Shared plumbing of the inference functions: image input, the config's test pipeline without
-its file loaders, the dataset metainfo, and one batched ``predict`` step."""
+its file loaders, the config's dataset metainfo, and one batched ``predict`` step."""
 import os
 from typing import List, Optional, Tuple, Union
 
@@ -10,7 +10,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from torch import nn
 
 from micronet_dense.datasets.transforms import LoadImage
-from micronet_dense.registry import DATASETS
+from micronet_dense.datasets.metainfo import dataset_metainfo
 
 ImageInput = Union[str, os.PathLike, np.ndarray]
 # The inference functions hand the pipeline a decoded image and no label map.
@@ -41,9 +41,10 @@ def test_pipeline(cfg: Config) -> Compose:
     return Compose([t for t in _test_dataset_cfg(cfg).pipeline if t['type'] not in _FILE_LOADERS])
 
 
-def dataset_meta(cfg: Config) -> dict:
-    """The test dataset class's ``METAINFO`` (keypoint names, skeleton; classes, palette)."""
-    return dict(DATASETS.get(_test_dataset_cfg(cfg).type).METAINFO)
+def config_dataset_meta(cfg: Config) -> dict:
+    """The metainfo of the config's test (else val) dataset, ``metainfo`` included (keypoint
+    set; classes, palette): what a model without a checkpoint's ``dataset_meta`` is drawn with."""
+    return dataset_metainfo(_test_dataset_cfg(cfg))
 
 
 def base_results(image: np.ndarray, path: Optional[str]) -> dict:

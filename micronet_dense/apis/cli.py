@@ -31,6 +31,9 @@ def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_inferencer(args: argparse.Namespace) -> MicroNetInferencer:
+    """The inferencer of ``args``; a missing detection file stops before the model loads."""
+    if args.det_file and not osp.isfile(args.det_file):
+        raise FileNotFoundError(f'detection file not found: {args.det_file}')
     inferencer = MicroNetInferencer(args.config, args.checkpoint, args.device, args.kpt_thr)
     if args.det_file and inferencer.task != 'pose':
         raise UserError(f'--det-file gives person boxes for pose models; {args.config} '
@@ -50,12 +53,14 @@ def frame_image_id(frame: Frame, source: FrameSource) -> int:
     return int(stem)
 
 
-def person_boxes(args: argparse.Namespace,
-                 source: FrameSource) -> Optional[Callable[[Frame], np.ndarray]]:
-    """Per-frame boxes from ``--det-file`` (no box for a frame it lacks), or None (whole image)."""
+def person_boxes(args: argparse.Namespace, source: FrameSource,
+                 inferencer: MicroNetInferencer) -> Optional[Callable[[Frame], np.ndarray]]:
+    """Per-frame boxes of the model's category (its metainfo's ``category_id``) from
+    ``--det-file`` (no box for a frame it lacks), or None (whole image)."""
     if not args.det_file:
         return None
-    detections = load_person_detections(args.det_file, args.det_score_thr)
+    detections = load_person_detections(args.det_file, args.det_score_thr,
+                                        inferencer.dataset_meta['category_id'])
     empty = np.zeros((0, 4), dtype=np.float32)
     return lambda frame: detections.get(frame_image_id(frame, source), empty)
 
@@ -63,6 +68,6 @@ def person_boxes(args: argparse.Namespace,
 def describe(inferencer: MicroNetInferencer, result) -> str:
     """A short summary of one frame's result for the log."""
     if inferencer.task == 'pose':
-        return f'{len(result.keypoints)} person(s)'
+        return f'{len(result.keypoints)} {inferencer.dataset_meta["category_name"]}(s)'
     classes = inferencer.dataset_meta['classes']
     return 'classes: ' + ', '.join(classes[c] for c in np.unique(result))

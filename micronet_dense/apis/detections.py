@@ -1,4 +1,4 @@
-"""Person boxes from a COCO-format detection result file (no person detector is bundled)."""
+"""Instance boxes from a COCO-format detection result file (no detector is bundled)."""
 from collections import defaultdict
 from typing import Dict
 
@@ -6,12 +6,14 @@ import numpy as np
 
 from mmengine.logging import print_log
 
-from micronet_dense.datasets.coco_keypoint import (PERSON_CATEGORY_ID, _check_number_list,
-                                                   _load_json, _require, xywh_has_area)
+from micronet_dense.datasets.coco_keypoint import (check_number_list, load_json_file,
+                                                   require_fields, xywh_has_area)
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO
 
 
 def load_person_detections(path: str, score_thr: float = 0.0,
-                           category_id: int = PERSON_CATEGORY_ID) -> Dict[int, np.ndarray]:
+                           category_id: int = COCO_PERSON_METAINFO['category_id']
+                           ) -> Dict[int, np.ndarray]:
     """``image_id -> (N, 4) float32 xyxy`` boxes of ``category_id`` scored >= ``score_thr``.
 
     The file is a COCO result list ``[{"image_id", "bbox": [x, y, w, h], "score",
@@ -19,14 +21,14 @@ def load_person_detections(path: str, score_thr: float = 0.0,
     positive, finite width and height are skipped and counted in the log. Images without a kept
     box are absent from the mapping.
     """
-    detections = _load_json(path, 'detection file')
+    detections = load_json_file(path, 'detection file')
     if not isinstance(detections, list):
         raise ValueError(f'{path}: expected a list of detections, got {type(detections).__name__}')
     boxes = defaultdict(list)
     num_without_area = 0
     for i, det in enumerate(detections):
-        _require(det, ('image_id', 'category_id', 'bbox', 'score'), path, f'detection [{i}]')
-        _check_number_list(det['bbox'], 4, path, f"detection [{i}] 'bbox'")
+        require_fields(det, ('image_id', 'category_id', 'bbox', 'score'), path, f'detection [{i}]')
+        check_number_list(det['bbox'], 4, path, f"detection [{i}] 'bbox'")
         if det['category_id'] == category_id and det['score'] >= score_thr:
             if not xywh_has_area(det['bbox']):
                 num_without_area += 1

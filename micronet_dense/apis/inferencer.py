@@ -8,7 +8,7 @@ from mmengine.config import Config
 
 from micronet_dense.models.estimators import EncoderDecoder, TopdownPoseEstimator
 from micronet_dense.visualization import draw_pose, draw_segmentation
-from ._pipeline import ImageInput, dataset_meta
+from ._pipeline import ImageInput
 from .frame_source import Frame, FrameSource
 from .inference import init_model
 from .pose_inference import PoseResult, inference_topdown
@@ -51,7 +51,7 @@ class MicroNetInferencer:
         else:
             raise TypeError(f'{config}: the inferencer runs TopdownPoseEstimator and '
                             f'EncoderDecoder models, got {type(self.model).__name__}')
-        self.dataset_meta = dataset_meta(self.model.cfg)
+        self.dataset_meta = self.model.dataset_meta
         self.kpt_thr, self.alpha = kpt_thr, alpha
 
     def predict(self, image: ImageInput, bboxes: Optional[np.ndarray] = None) -> Result:

@@ -4,7 +4,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 from torch import nn
 
-from ._pipeline import ImageInput, base_results, dataset_meta, predict, read_image, test_pipeline
+from ._pipeline import ImageInput, base_results, predict, read_image, test_pipeline
 
 
 class PoseResult(NamedTuple):
@@ -33,7 +33,8 @@ def inference_topdown(model: nn.Module, image: ImageInput,
     (flip test as ``model.test_cfg`` says).
 
     Args:
-        model: a ``TopdownPoseEstimator`` from :func:`init_model`.
+        model: a ``TopdownPoseEstimator`` from :func:`init_model` (its ``dataset_meta`` gives
+            the keypoint set's flip pairs).
         image: an image path or a (H, W, 3) uint8 BGR array.
         bboxes: (N, 4) xyxy person boxes in image pixels; None: the whole image is one box.
         batch_size: crops per forward pass.
@@ -41,7 +42,7 @@ def inference_topdown(model: nn.Module, image: ImageInput,
     image, path = read_image(image)
     bboxes = _check_bboxes(bboxes, image)
     pipeline = test_pipeline(model.cfg)
-    flip_indices = dataset_meta(model.cfg)['flip_indices']
+    flip_indices = model.dataset_meta['flip_indices']
     packed = [pipeline(dict(base_results(image, path), bbox=box[None], bbox_score=np.ones(1),
                             flip_indices=flip_indices)) for box in bboxes]
     samples = [s for start in range(0, len(packed), batch_size)

@@ -3,6 +3,7 @@ from .augmentation_seeds import SeededAugmentationMixin, SeededIndex, SeededSamp
 from .cityscapes import CityscapesDataset
 from .coco_keypoint import CocoKeypointDataset
 from .image_folder import ImageFolderDataset
+from .seg_dataset import BaseSegDataset
 
-__all__ = ['CityscapesDataset', 'CocoKeypointDataset', 'ImageFolderDataset', 'SeededAugmentationMixin',
-           'SeededIndex', 'SeededSampler']
+__all__ = ['BaseSegDataset', 'CityscapesDataset', 'CocoKeypointDataset', 'ImageFolderDataset',
+           'SeededAugmentationMixin', 'SeededIndex', 'SeededSampler']

@@ -1,4 +1,4 @@
-"""COCO person keypoints for top-down pose estimation: one sample per person box."""
+"""COCO-format keypoints for top-down pose estimation: one sample per instance box."""
 import copy
 import json
 import os.path as osp
@@ -10,35 +10,12 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
 from micronet_dense.datasets.augmentation_seeds import SeededAugmentationMixin
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO, parse_keypoint_metainfo
 from micronet_dense.registry import DATASETS
 
-COCO_KEYPOINT_NAMES = (
-    'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',
-    'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
-    'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
-COCO_FLIP_INDICES = (0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15)
-# Per-keypoint OKS falloff constants of the COCO keypoint evaluation.
-COCO_SIGMAS = (0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072,
-               0.062, 0.062, 0.107, 0.107, 0.087, 0.087, 0.089, 0.089)
-# The COCO category 'skeleton', converted from 1-based to 0-based keypoint ids.
-COCO_SKELETON = ((15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12),
-                 (5, 6), (5, 7), (6, 8), (7, 9), (8, 10), (1, 2), (0, 1), (0, 2),
-                 (1, 3), (2, 4), (3, 5), (4, 6))
-COCO_METAINFO = dict(
-    dataset_name='coco',
-    num_keypoints=len(COCO_KEYPOINT_NAMES),
-    keypoint_names=list(COCO_KEYPOINT_NAMES),
-    flip_indices=list(COCO_FLIP_INDICES),
-    flip_pairs=[(i, j) for i, j in enumerate(COCO_FLIP_INDICES) if i < j],
-    sigmas=list(COCO_SIGMAS),
-    skeleton=[list(link) for link in COCO_SKELETON],
-    upper_body_ids=list(range(11)),
-    lower_body_ids=list(range(11, 17)),
-)
-PERSON_CATEGORY_ID = 1
 
-
-def _load_json(path: str, what: str):
+def load_json_file(path: str, what: str):
+    """The parsed JSON file ``path``; errors name ``what`` it is and the path."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'{what} not found: {path}')
     try:
@@ -48,7 +25,8 @@ def _load_json(path: str, what: str):
         raise ValueError(f'{what} {path} is not valid JSON (truncated?): {error}') from None
 
 
-def _require(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
+def require_fields(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
+    """Raise ValueError unless ``entry`` (at ``where`` in ``path``) is an object with ``fields``."""
     if not isinstance(entry, dict):
         raise ValueError(f'{path}: {where} must be a JSON object, got {type(entry).__name__}')
     missing = [field for field in fields if field not in entry]
@@ -60,7 +38,8 @@ def _require(entry: dict, fields: Sequence[str], path: str, where: str) -> None:
 _JSON_NUMBER_TYPES = frozenset({int, float})
 
 
-def _check_number_list(values, length: int, path: str, where: str) -> None:
+def check_number_list(values, length: int, path: str, where: str) -> None:
+    """Raise ValueError unless ``values`` is a list of ``length`` JSON numbers (no bools, no strings)."""
     if not isinstance(values, list) or len(values) != length:
         size = len(values) if isinstance(values, list) else type(values).__name__
         raise ValueError(f'{path}: {where} must be a list of {length} numbers, got {size}')
@@ -79,22 +58,27 @@ def xywh_has_area(bbox: Sequence[float]) -> bool:
     return bool(np.isfinite(bbox).all() and bbox[2] > 0 and bbox[3] > 0)
 
 
-def _report_kept(data_list: List[dict], summary: str) -> None:
+def _report_kept(data_list: List[dict], category_name: str, summary: str) -> None:
     """Log what loading kept and skipped; nothing kept is an error, not an empty split."""
     if not data_list:
-        raise ValueError(f'no person instance is left to use, {summary}')
+        raise ValueError(f'no {category_name} instance is left to use, {summary}')
     MMLogger.get_current_instance().info(summary)
 
 
 @DATASETS.register_module()
 class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
-    """COCO person keypoints, one ``data_info`` per person instance.
+    """Keypoints of one category of a COCO-format file, one ``data_info`` per instance.
 
-    Ground-truth-box mode (``bbox_file=None``) keeps the annotated persons of
+    The keypoint set is the ``metainfo`` (see :mod:`micronet_dense.datasets.keypoint_metainfo`):
+    COCO person keypoints by default; a given ``metainfo`` (a description, or
+    ``dict(from_file=...)``) replaces that default as a whole, it is not merged over it. Only
+    annotations (and detections) of the metainfo's ``category_id`` are used.
+
+    Ground-truth-box mode (``bbox_file=None``) keeps the annotated instances of
     ``ann_file``, skipping, as mmpose and HRNet do, crowd annotations,
     instances without labelled keypoints, and boxes empty after clipping to
     the image; the skip counts are logged. Detection mode (``bbox_file``, test
-    only) takes the person boxes of a COCO detection-result list with
+    only) takes the boxes of a COCO detection-result list with
     ``score >= bbox_score_thr`` and all-zero, unlabelled keypoints, skipping
     (and counting) boxes without a positive, finite width and height. A split
     left with no instance is an error: it would train on nothing or report a
@@ -106,10 +90,10 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
     (1, K, 2) float32, ``keypoints_visible`` (1, K) float32 (1 where v > 0),
     ``num_keypoints``, ``iscrowd``, ``area``, ``category_id``, and from the
     metainfo ``dataset_name``, ``flip_indices``, ``upper_body_ids``,
-    ``lower_body_ids``.
+    ``lower_body_ids``, ``dataset_keypoint_weights`` (its ``joint_weights``).
 
     Args:
-        ann_file: COCO keypoint annotation JSON, relative to ``data_root``.
+        ann_file: COCO-format keypoint annotation JSON, relative to ``data_root``.
         bbox_file: COCO detection results (``image_id``, ``category_id``,
             ``bbox`` xywh, ``score``), used as given (relative to the working
             directory, as in mmpose).
@@ -122,9 +106,11 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
             (``metainfo``, ``lazy_init``, ``serialize_data``, ``indices``, ...).
     """
 
-    METAINFO = COCO_METAINFO
-    # The flip and half-body transforms need these per sample.
-    PIPELINE_METAINFO_KEYS = ('dataset_name', 'flip_indices', 'upper_body_ids', 'lower_body_ids')
+    METAINFO = COCO_PERSON_METAINFO
+    # Per-sample keys the flip, half-body and target transforms read, and their metainfo source.
+    PIPELINE_METAINFO_KEYS = dict(dataset_name='dataset_name', flip_indices='flip_indices',
+                                  upper_body_ids='upper_body_ids', lower_body_ids='lower_body_ids',
+                                  dataset_keypoint_weights='joint_weights')
 
     def __init__(self,
                  ann_file: str = '',
@@ -149,39 +135,52 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
             test_mode=test_mode,
             **kwargs)
 
+    @classmethod
+    def _load_metainfo(cls, metainfo: Optional[dict] = None) -> dict:
+        # mmengine merges a given metainfo over METAINFO; a keypoint set is described as a
+        # whole (merged, COCO's half-body ids would outlive COCO's keypoints).
+        return parse_keypoint_metainfo(cls.METAINFO if metainfo is None else metainfo,
+                                       where=f'{cls.__name__} metainfo')
+
     def get_data_info(self, idx: int) -> dict:
         data_info = super().get_data_info(idx)
-        for key in self.PIPELINE_METAINFO_KEYS:
-            data_info[key] = copy.deepcopy(self._metainfo[key])
+        for key, source in self.PIPELINE_METAINFO_KEYS.items():
+            data_info[key] = copy.deepcopy(self._metainfo[source])
         return data_info
 
     def load_data_list(self) -> List[dict]:
-        coco = _load_json(self.ann_file, 'annotation file')
-        _require(coco, ('images', ) if self.bbox_file else ('images', 'annotations'),
+        coco = load_json_file(self.ann_file, 'annotation file')
+        require_fields(coco, ('images', ) if self.bbox_file else ('images', 'annotations'),
                  self.ann_file, 'the top level')
         images = {}
         for i, image in enumerate(coco['images']):
-            _require(image, ('id', 'file_name', 'width', 'height'), self.ann_file, f'images[{i}]')
+            require_fields(image, ('id', 'file_name', 'width', 'height'), self.ann_file, f'images[{i}]')
             images[image['id']] = image
         if self.bbox_file:
             return self._load_detections(images)
-        return self._load_annotated_persons(coco['annotations'], images)
+        return self._load_annotated_instances(coco['annotations'], images)
 
     def _image_fields(self, image: dict) -> dict:
         return dict(img_id=image['id'],
                     img_path=osp.join(self.data_prefix['img'], image['file_name']),
                     ori_shape=(image['height'], image['width']))
 
-    def _load_annotated_persons(self, annotations: list, images: Dict[int, dict]) -> List[dict]:
+    def _load_annotated_instances(self, annotations: list,
+                                  images: Dict[int, dict]) -> List[dict]:
         num_keypoints = self._metainfo['num_keypoints']
+        category_id, name = self._metainfo['category_id'], self._metainfo['category_name']
         skipped = Counter()
         data_list = []
         for i, ann in enumerate(annotations):
             where = f'annotations[{i}]'
-            _require(ann, ('id', 'image_id', 'bbox', 'keypoints'), self.ann_file, where)
+            require_fields(ann, ('id', 'image_id', 'bbox', 'keypoints'), self.ann_file, where)
+            # Another category may have another keypoint set: it is skipped before any check.
+            if ann.get('category_id', category_id) != category_id:
+                skipped['other category'] += 1
+                continue
             where = f'annotation id {ann["id"]}'
-            _check_number_list(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
-            _check_number_list(ann['keypoints'], 3 * num_keypoints, self.ann_file,
+            check_number_list(ann['bbox'], 4, self.ann_file, f"{where} 'bbox'")
+            check_number_list(ann['keypoints'], 3 * num_keypoints, self.ann_file,
                           f"{where} 'keypoints' ({num_keypoints} x (x, y, v))")
             if ann['image_id'] not in images:
                 raise ValueError(
@@ -213,34 +212,35 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
                 num_keypoints=num_labelled,
                 iscrowd=0,
                 area=float(ann.get('area', w * h)),
-                category_id=ann.get('category_id', PERSON_CATEGORY_ID)))
-        _report_kept(data_list, f'{self.ann_file}: {len(data_list)} person instances kept, '
+                category_id=category_id))
+        _report_kept(data_list, name, f'{self.ann_file}: {len(data_list)} {name} instances kept, '
                      f'skipped: {skipped["crowd"]} crowd, {skipped["no keypoints"]} without '
                      f'labelled keypoints, {skipped["empty box"]} with an empty box after '
-                     f'clipping to the image')
+                     f'clipping to the image, {skipped["other category"]} not {name}')
         return data_list
 
     def _load_detections(self, images: Dict[int, dict]) -> List[dict]:
         path = self.bbox_file
-        detections = _load_json(path, 'detection file')
+        detections = load_json_file(path, 'detection file')
         if not isinstance(detections, list):
             raise ValueError(f'{path}: expected a list of detections, got '
                              f'{type(detections).__name__}')
         num_keypoints = self._metainfo['num_keypoints']
+        category_id, name = self._metainfo['category_id'], self._metainfo['category_name']
         skipped = Counter()
         data_list = []
         for i, det in enumerate(detections):
             where = f'detection [{i}]'
-            _require(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
-            _check_number_list(det['bbox'], 4, path, f"{where} 'bbox'")
+            require_fields(det, ('image_id', 'category_id', 'bbox', 'score'), path, where)
+            check_number_list(det['bbox'], 4, path, f"{where} 'bbox'")
             if 'keypoints' in det:
                 # A keypoint result file reused for its boxes must still be well-formed.
-                _check_number_list(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
+                check_number_list(det['keypoints'], 3 * num_keypoints, path, f"{where} 'keypoints'")
             if det['image_id'] not in images:
                 raise ValueError(f'{path}: {where} refers to image_id {det["image_id"]}, '
                                  f'which is not in {self.ann_file}')
-            if det['category_id'] != PERSON_CATEGORY_ID:
-                skipped['not person'] += 1
+            if det['category_id'] != category_id:
+                skipped['other category'] += 1
                 continue
             if det['score'] < self.bbox_score_thr:
                 skipped['low score'] += 1
@@ -259,9 +259,10 @@ class CocoKeypointDataset(SeededAugmentationMixin, BaseDataset):
                 num_keypoints=0,
                 iscrowd=0,
                 area=float(w * h),
-                category_id=PERSON_CATEGORY_ID))
-        _report_kept(data_list, f'{path}: {len(data_list)} person boxes kept, skipped: '
-                     f'{skipped["not person"]} not person, {skipped["low score"]} with score < '
+                category_id=category_id))
+        _report_kept(data_list, name, f'{path}: {len(data_list)} {name} boxes kept, skipped: '
+                     f'{skipped["other category"]} not {name}, '
+                     f'{skipped["low score"]} with score < '
                      f'{self.bbox_score_thr}, {skipped["empty box"]} with a non-positive or '
                      f'non-finite width or height')
         return data_list

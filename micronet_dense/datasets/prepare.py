@@ -12,7 +12,8 @@ HOW_TO = {
         'person_keypoints_{{train,val}}2017.json and person_detection_results/'
         'COCO_val2017_detections_AP_H_56_person.json (the SimpleBaseline person boxes). Without COCO, '
         'generate the sample set with `python tools/dataset_converters/make_coco_sample.py` and train '
-        '`configs/pose/micronet_m0_coco_sample.py`, which generates it on first use.'),
+        '`configs/pose/micronet_m0_coco_sample.py`, which generates it on first use. A keypoint set '
+        'of your own: docs/transfer.md.'),
     'CityscapesDataset': (
         'Cityscapes goes under {root}: leftImg8bit/{{train,val}}/<city>/ and gtFine/{{train,val}}/<city>/ '
         'from leftImg8bit_trainvaltest.zip and gtFine_trainvaltest.zip; then write the '
@@ -20,6 +21,10 @@ HOW_TO = {
         'Without Cityscapes, generate the sample set with '
         '`python tools/dataset_converters/make_cityscapes_sample.py` (then convert it the same way) or '
         'train `configs/seg/micronet_m0_cityscapes_sample.py`, which does both on first use.'),
+    'BaseSegDataset': (
+        'Images and label masks go under {root}, one folder of each per split, paired by name '
+        '(docs/transfer.md); `python tools/dataset_converters/make_transfer_examples.py` writes a '
+        'small example set in that layout.'),
 }
 
 

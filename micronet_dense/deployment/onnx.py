@@ -85,6 +85,9 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
             # The TorchScript exporter needs no package beyond torch; the dynamo exporter that
             # torch now recommends would add onnxscript.
             warnings.simplefilter('ignore', DeprecationWarning)
+            # H and W are fixed at export, so values the forward derives from them (the MR-ASPP
+            # attention's pooling window) are constants of the graph, as the tracer warns.
+            warnings.simplefilter('ignore', torch.jit.TracerWarning)
             torch.onnx.export(TensorOutput(exported), (torch.randn(1, 3, h, w, generator=generator),),
                               tmp_path, dynamo=False, opset_version=opset, input_names=[INPUT_NAME],
                               output_names=[name],

@@ -5,9 +5,9 @@ from .checkpoint_hook import AtomicCheckpointHook
 from .finite_loss_hook import FiniteLossHook
 from .iteration_seed_hook import IterationSeedHook
 from .safe_loading import (UnsafeCheckpointError, mmengine_checkpoint_allowlist,
-                           mmengine_checkpoint_globals)
+                           mmengine_checkpoint_globals, read_checkpoint)
 from .visualization_hook import PredictionVisualizationHook
 
 __all__ = ['AtomicCheckpointHook', 'BF16OptimWrapper', 'FiniteLossHook', 'IterationSeedHook',
            'PredictionVisualizationHook', 'UnsafeCheckpointError', 'mmengine_checkpoint_allowlist',
-           'mmengine_checkpoint_globals']
+           'mmengine_checkpoint_globals', 'read_checkpoint']

@@ -79,13 +79,43 @@ def load_from_local(filename: str, map_location=None):
             'unpickled, and nothing of it was run.') from None
 
 
+# Open mmengine_checkpoint_globals contexts: a pretrained backbone is read inside the tools' own.
+_open_contexts = 0
+
+
 @contextlib.contextmanager
 def mmengine_checkpoint_globals() -> Iterator[None]:
     """Within this context ``torch.load(..., weights_only=True)`` accepts mmengine checkpoints,
-    and mmengine's loads of local files raise :class:`UnsafeCheckpointError` for any other."""
+    and mmengine's loads of local files raise :class:`UnsafeCheckpointError` for any other.
+    Contexts nest; mmengine's own loader is back when the outermost one closes."""
+    global _open_contexts
     CheckpointLoader.register_scheme('', load_from_local, force=True)
+    _open_contexts += 1
     try:
         with torch.serialization.safe_globals(mmengine_checkpoint_allowlist()):
             yield
     finally:
-        CheckpointLoader.register_scheme('', mmengine_load_from_local, force=True)
+        _open_contexts -= 1
+        if not _open_contexts:
+            CheckpointLoader.register_scheme('', mmengine_load_from_local, force=True)
+
+
+def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
+    """Read any checkpoint of this project safely: ``tools/train.py`` checkpoints (``meta``,
+    ``state_dict``, optimizer and message hub), converted official weights
+    (``tools/model_converters``) or plain state dicts.
+
+    ``torch.load(weights_only=True)`` with the allow-list above: tensors, containers, numpy
+    arrays and mmengine's message-hub buffers load, anything else is refused before it runs.
+
+    Example::
+
+        checkpoint = read_checkpoint('work_dirs/my_pose/epoch_10.pth')
+        checkpoint['meta']['dataset_meta']['keypoint_names']
+
+    Raises:
+        UnsafeCheckpointError: the file would run other code when unpickled (nothing was run).
+        FileNotFoundError: no such file.
+    """
+    with mmengine_checkpoint_globals():
+        return CheckpointLoader.load_checkpoint(filename, map_location=map_location)

@@ -27,7 +27,8 @@ class PredictionVisualizationHook(Hook):
     the end of the test (all boxes the test saw are drawn: OKS-NMS belongs to the metric).
     Top-down testing only sees images through their person boxes, so an image without any
     box is not drawn. In distributed testing the poses are gathered and the main process draws
-    them; each process draws its own segmentation samples.
+    them; each process draws its own segmentation samples. Names, colours and skeleton are the
+    loaded checkpoint's ``dataset_meta`` (what the model was trained on), else the test set's.
     """
 
     priority = 'LOW'
@@ -36,6 +37,10 @@ class PredictionVisualizationHook(Hook):
         self._visualizer: Optional[DenseLocalVisualizer] = None
         self._poses = defaultdict(list)
         self._drawn = 0
+        self._checkpoint_dataset_meta = None
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self._checkpoint_dataset_meta = (checkpoint.get('meta') or {}).get('dataset_meta')
 
     def before_test(self, runner) -> None:
         if not isinstance(runner.visualizer, DenseLocalVisualizer):
@@ -43,7 +48,8 @@ class PredictionVisualizationHook(Hook):
                             "which must be dict(type='DenseLocalVisualizer', ...); it is "
                             f'{type(runner.visualizer).__name__}')
         self._visualizer = runner.visualizer
-        self._visualizer.dataset_meta = runner.test_dataloader.dataset.metainfo
+        self._visualizer.dataset_meta = (self._checkpoint_dataset_meta
+                                         or runner.test_dataloader.dataset.metainfo)
         self._poses.clear()
         self._drawn = 0
 

@@ -1,4 +1,1 @@
-"""Utilities: module registration, complexity counting."""
-from .setup_env import register_all_modules
-
-__all__ = ['register_all_modules']
+"""The bottom layer: helpers that import nothing else of micronet_dense (atomic file output)."""

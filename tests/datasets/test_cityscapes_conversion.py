@@ -13,10 +13,17 @@ from cityscapesscripts.helpers import labels as cs_labels
 from micronet_dense.datasets import cityscapes_labels as labels
 from micronet_dense.datasets.cityscapes_conversion import (check_polygon_annotation,
                                                            convert_cityscapes)
-from micronet_dense.datasets.samples.cityscapes import (expected_train_ids,
-                                                        make_cityscapes_sample)
+from micronet_dense.datasets.samples.cityscapes import make_cityscapes_sample
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def expected_train_ids(label_ids_path: str) -> np.ndarray:
+    """(H, W) uint8 train-id map the converter must produce for a ``*_gtFine_labelIds.png``."""
+    label_ids = cv2.imread(label_ids_path, cv2.IMREAD_UNCHANGED)
+    if label_ids is None:
+        raise FileNotFoundError(f'cannot read label-id map {label_ids_path}')
+    return labels.label_ids_to_train_ids(label_ids)
 
 
 # ----- label table ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.registry import DefaultScope
+from pycocotools.cocoeval import Params
 
 import micronet_dense.codecs.msra_heatmap  # noqa: F401  (registers MSRAHeatmap)
 import micronet_dense.datasets.transforms.loading  # noqa: F401  (registers LoadImage)
@@ -64,7 +65,8 @@ def test_registered_with_coco_metainfo():
     assert meta['num_keypoints'] == len(meta['keypoint_names']) == len(meta['sigmas']) == 17
     assert meta['flip_indices'] == FLIP_INDICES
     assert meta['keypoint_names'][meta['flip_indices'][5]] == 'right_shoulder'
-    assert meta['sigmas'][0] == 0.026 and meta['sigmas'][16] == 0.089
+    # The very values pycocotools evaluates COCO with, bit for bit.
+    assert meta['sigmas'] == Params(iouType='keypoints').kpt_oks_sigmas.tolist()
     assert len(meta['skeleton']) == 19 and [15, 13] in meta['skeleton']
 
 
@@ -279,3 +281,27 @@ def test_pipeline_round_trip_recovers_image_keypoints(data_root):
     expected = np.array([labelled[k][:2] for k in ids], dtype=np.float32)
     assert np.abs(in_image[ids] - expected).max() <= tolerance
     np.testing.assert_allclose(sample.gt_keypoints[ids], expected)
+
+
+def test_other_keypoint_set_and_category(tmp_path, log_lines):
+    """A 3-keypoint category 7 in a file that also holds COCO persons: only category 7 is used,
+    with its own flip indices and no half bodies."""
+    content = coco_json()
+    content['annotations'].append(dict(
+        id=31, image_id=2, category_id=7, bbox=[5, 5, 20, 20], area=400, iscrowd=0,
+        num_keypoints=2, keypoints=[10, 10, 2, 0, 0, 0, 20, 12, 1]))
+    content['categories'].append(dict(id=7, name='tripod', keypoints=['top', 'left', 'right']))
+    metainfo = dict(
+        category=dict(id=7, name='tripod'),
+        keypoint_info={0: dict(name='top', id=0, swap=''),
+                       1: dict(name='left', id=1, swap='right'),
+                       2: dict(name='right', id=2, swap='left')},
+        sigmas=[0.05, 0.05, 0.05])
+    with DefaultScope.overwrite_default_scope('micronet_dense'):
+        dataset = CocoKeypointDataset(ann_file=write_json(tmp_path / 'mixed.json', content),
+                                      metainfo=metainfo, test_mode=True)
+    assert len(dataset) == 1
+    info = dataset.get_data_info(0)
+    assert info['id'] == 31 and info['category_id'] == 7 and info['keypoints'].shape == (1, 3, 2)
+    assert info['flip_indices'] == [0, 2, 1] and info['upper_body_ids'] == []
+    assert '1 tripod instances kept' in '\n'.join(log_lines) and '6 not tripod' in '\n'.join(log_lines)

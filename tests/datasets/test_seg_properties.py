@@ -8,11 +8,11 @@ the ignore index.
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mmcv.transforms import RandomFlip, RandomResize
 
 from micronet_dense.datasets.cityscapes_labels import TRAIN_PALETTE
 from micronet_dense.datasets.transforms.segmentation import (PhotoMetricDistortion, SegPad,
-                                                             SegRandomCrop, SegRandomFlip,
-                                                             SegRandomResize)
+                                                             SegRandomCrop)
 
 PALETTE = np.array(TRAIN_PALETTE, dtype=np.uint8)  # 19 distinct colours
 IGNORE_INDEX = 255
@@ -66,13 +66,13 @@ def test_resize_crop_flip_pad_keep_image_and_label_aligned(sample, seed, scale, 
                                                            crop_size, cat_max_ratio):
     np.random.seed(seed)
     original_ids = set(np.unique(sample['gt_seg_map']))
-    results = SegRandomResize(scale=scale, ratio_range=(0.5, 2.0), keep_ratio=keep_ratio)(sample)
+    results = RandomResize(scale=scale, ratio_range=(0.5, 2.0), keep_ratio=keep_ratio)(sample)
     # Output pixels per input pixel; a block edge moves by up to 1.5 input pixels between the
     # nearest-neighbour label and the bilinear image sampling.
     zoom = max(results['scale_factor'])
     for transform in (SegRandomCrop(crop_size=crop_size, cat_max_ratio=cat_max_ratio,
                                     ignore_index=IGNORE_INDEX),
-                      SegRandomFlip(prob=0.5),
+                      RandomFlip(prob=0.5, direction='horizontal'),
                       SegPad(size=crop_size, pad_val=PAD_VALUE, seg_pad_val=IGNORE_INDEX)):
         results = transform(results)
     img, label = results['img'], results['gt_seg_map']

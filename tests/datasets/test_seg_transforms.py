@@ -3,11 +3,11 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from mmcv.transforms import RandomFlip, RandomResize
 from mmengine.structures import BaseDataElement, PixelData
 
 from micronet_dense.datasets.transforms.segmentation import (PackSegInputs, PhotoMetricDistortion,
-                                                             SegPad, SegRandomCrop, SegRandomFlip,
-                                                             SegRandomResize)
+                                                             SegPad, SegRandomCrop)
 from micronet_dense.registry import TRANSFORMS
 
 
@@ -17,12 +17,12 @@ def coordinate_image(h: int, w: int) -> np.ndarray:
     return np.stack([ys % 256, xs % 256, np.full_like(ys, 7)], axis=-1).astype(np.uint8)
 
 
-# --- SegRandomResize -------------------------------------------------------------------------
+# --- RandomResize (mmcv), as the segmentation pipelines configure it -----------------------
 
 def test_resize_keep_ratio_fits_long_and_short_edge():
     # Target (w, h) = (1024, 512); a 300x400 image is limited by its short edge:
     # factor = min(1024 / 400, 512 / 300) = 512 / 300, new w = int(400 * 512 / 300 + 0.5) = 683.
-    transform = SegRandomResize(scale=(2048, 1024), ratio_range=(0.5, 0.5), keep_ratio=True)
+    transform = RandomResize(scale=(2048, 1024), ratio_range=(0.5, 0.5), keep_ratio=True)
     results = transform(dict(img=np.zeros((300, 400, 3), np.uint8),
                              gt_seg_map=np.zeros((300, 400), np.uint8)))
     assert results['img'].shape == (512, 683, 3)
@@ -32,14 +32,14 @@ def test_resize_keep_ratio_fits_long_and_short_edge():
 
 
 def test_resize_without_keep_ratio_hits_target_exactly():
-    transform = SegRandomResize(scale=(2048, 1024), ratio_range=(0.25, 0.25), keep_ratio=False)
+    transform = RandomResize(scale=(2048, 1024), ratio_range=(0.25, 0.25), keep_ratio=False)
     results = transform(dict(img=np.zeros((300, 400, 3), np.uint8)))
     assert results['img'].shape == (256, 512, 3)
     assert results['scale_factor'] == pytest.approx((512 / 400, 256 / 300))
 
 
 def test_resize_ratio_stays_within_range_and_varies():
-    transform = SegRandomResize(scale=(128, 64), ratio_range=(0.5, 2.0))
+    transform = RandomResize(scale=(128, 64), ratio_range=(0.5, 2.0), keep_ratio=True)
     heights = []
     for seed in range(40):
         np.random.seed(seed)
@@ -56,7 +56,7 @@ def test_resize_labels_nearest_and_image_bilinear():
     seg_map = np.array([[0, 7], [255, 7]], np.uint8)
     img = np.zeros((2, 2, 3), np.uint8)
     img[:, 1] = 200
-    transform = SegRandomResize(scale=(4, 4), ratio_range=(1.0, 1.0))
+    transform = RandomResize(scale=(4, 4), ratio_range=(1.0, 1.0), keep_ratio=True)
     results = transform(dict(img=img, gt_seg_map=seg_map))
     # Exact 2x nearest-neighbour upscaling repeats each label in a 2x2 block.
     np.testing.assert_array_equal(results['gt_seg_map'],
@@ -70,8 +70,8 @@ def test_resize_random_labels_keep_only_original_ids():
     rng = np.random.default_rng(0)
     seg_map = rng.choice(np.array([0, 7, 255], np.uint8), size=(37, 53))
     np.random.seed(1)
-    results = SegRandomResize(scale=(100, 70))(dict(img=np.zeros((37, 53, 3), np.uint8),
-                                                   gt_seg_map=seg_map))
+    transform = RandomResize(scale=(100, 70), ratio_range=(0.5, 2.0), keep_ratio=True)
+    results = transform(dict(img=np.zeros((37, 53, 3), np.uint8), gt_seg_map=seg_map))
     assert set(np.unique(results['gt_seg_map'])) == {0, 7, 255}
 
 
@@ -132,16 +132,18 @@ def test_crop_single_class_map_still_returns_a_crop():
     assert results['gt_seg_map'].shape == (8, 8)
 
 
-# --- SegRandomFlip ---------------------------------------------------------------------------
+# --- RandomFlip (mmcv), as the segmentation pipelines configure it -------------------------
 
 def test_flip_always_and_never():
     img = coordinate_image(4, 6)
     seg_map = img[..., 1].copy()
-    results = SegRandomFlip(prob=1.0)(dict(img=img.copy(), gt_seg_map=seg_map.copy()))
+    results = RandomFlip(prob=1.0, direction='horizontal')(
+        dict(img=img.copy(), gt_seg_map=seg_map.copy()))
     assert results['flip'] is True
     np.testing.assert_array_equal(results['img'], img[:, ::-1])
     np.testing.assert_array_equal(results['gt_seg_map'], seg_map[:, ::-1])
-    results = SegRandomFlip(prob=0.0)(dict(img=img.copy(), gt_seg_map=seg_map.copy()))
+    results = RandomFlip(prob=0.0, direction='horizontal')(
+        dict(img=img.copy(), gt_seg_map=seg_map.copy()))
     assert results['flip'] is False
     np.testing.assert_array_equal(results['img'], img)
 
@@ -151,7 +153,8 @@ def test_flip_keeps_image_and_labels_consistent():
     flips = []
     for seed in range(20):
         np.random.seed(seed)
-        results = SegRandomFlip(prob=0.5)(dict(img=img.copy(), gt_seg_map=img[..., 1].copy()))
+        results = RandomFlip(prob=0.5, direction='horizontal')(
+            dict(img=img.copy(), gt_seg_map=img[..., 1].copy()))
         np.testing.assert_array_equal(results['gt_seg_map'], results['img'][..., 1])
         expected = img[:, ::-1] if results['flip'] else img
         np.testing.assert_array_equal(results['img'], expected)
@@ -314,9 +317,9 @@ def test_pack_without_labels_and_mismatched_labels():
 # --- registry and full pipeline --------------------------------------------------------------
 
 def test_training_pipeline_from_registry():
-    cfgs = [dict(type='SegRandomResize', scale=(256, 128), ratio_range=(0.5, 2.0)),
+    cfgs = [dict(type='RandomResize', scale=(256, 128), ratio_range=(0.5, 2.0), keep_ratio=True),
             dict(type='SegRandomCrop', crop_size=(64, 128)),
-            dict(type='SegRandomFlip', prob=0.5),
+            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
             dict(type='PhotoMetricDistortion'),
             dict(type='SegPad', size=(64, 128)),
             dict(type='PackSegInputs')]

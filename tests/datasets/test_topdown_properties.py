@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micronet_dense.datasets.coco_keypoint import COCO_METAINFO
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO as COCO_METAINFO
 from micronet_dense.datasets.transforms.topdown import (
     GenerateHeatmapTarget, GetBBoxCenterScale, TopdownAffine, TopdownRandomBBoxTransform,
     TopdownRandomFlip, TopdownRandomHalfBody, get_warp_matrix)

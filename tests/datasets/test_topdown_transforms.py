@@ -218,6 +218,14 @@ def test_generate_heatmap_target():
     assert results['heatmaps'][0, 32, 24] == 1.0  # input centre (96, 128) / 4
 
 
+def test_generate_heatmap_target_with_the_sets_joint_weights():
+    sample = TopdownAffine(input_size=(192, 256))(affine_sample())
+    sample['keypoints_visible'][0, 2] = 0
+    sample['dataset_keypoint_weights'] = [1.5, 0.5, 2.0]
+    results = GenerateHeatmapTarget(use_dataset_keypoint_weights=True)(sample)
+    np.testing.assert_array_equal(results['keypoint_weights'], [[1.5, 0.5, 0]])
+
+
 def test_pack_pose_inputs_training_sample():
     sample = TopdownAffine(input_size=(192, 256))(affine_sample())
     sample = GenerateHeatmapTarget()(sample)

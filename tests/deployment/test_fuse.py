@@ -5,8 +5,8 @@ from mmengine.structures import BaseDataElement
 from torch import nn
 
 from micronet_dense.deployment import fuse_model
-from micronet_dense.deployment.fuse import FusedDynamicShiftMax, shuffle_permutation
-from micronet_dense.models.layers import DynamicShiftMax, channel_shuffle
+from micronet_dense.models.layers import (DynamicShiftMax, FusedDynamicShiftMax, channel_shuffle,
+                                          shuffle_permutation)
 
 INPUT_SHAPES = {'pose': (2, 3, 64, 48), 'seg': (1, 3, 64, 128)}
 

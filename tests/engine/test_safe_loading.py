@@ -8,7 +8,7 @@ import torch
 from mmengine.logging import MessageHub
 from mmengine.logging.history_buffer import HistoryBuffer
 
-from micronet_dense.engine import mmengine_checkpoint_globals
+from micronet_dense.engine import UnsafeCheckpointError, mmengine_checkpoint_globals, read_checkpoint
 
 
 def runner_like_checkpoint(path):
@@ -65,7 +65,6 @@ def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
 def test_mmengine_loads_name_the_refused_file_and_the_loader_is_restored(tmp_path):
     from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint, load_from_local
 
-    from micronet_dense.engine import UnsafeCheckpointError
     marker, path = tmp_path / 'pwned', tmp_path / 'evil.pth'
     torch.save({'state_dict': {}, 'payload': RunsCodeWhenUnpickled(marker)}, path)
     with mmengine_checkpoint_globals(), pytest.raises(UnsafeCheckpointError) as refused:
@@ -73,3 +72,28 @@ def test_mmengine_loads_name_the_refused_file_and_the_loader_is_restored(tmp_pat
     assert str(path) in str(refused.value) and 'posix.system' in str(refused.value)
     assert not marker.exists()
     assert CheckpointLoader._get_checkpoint_loader(str(path)) is load_from_local
+
+
+def test_read_checkpoint_outside_the_tools(tmp_path):
+    path = tmp_path / 'epoch_1.pth'
+    runner_like_checkpoint(path)
+    checkpoint = read_checkpoint(str(path))
+    assert checkpoint['meta']['epoch'] == 1 and torch.equal(checkpoint['state_dict']['w'],
+                                                            torch.ones(2))
+    marker, evil = tmp_path / 'pwned', tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'payload': RunsCodeWhenUnpickled(marker)}, evil)
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth: refused to load'):
+        read_checkpoint(str(evil))
+    assert not marker.exists()
+
+
+def test_nested_contexts_keep_naming_refusals_until_the_outermost_closes(tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+
+    path = tmp_path / 'evil.pth'
+    torch.save({'payload': RunsCodeWhenUnpickled(tmp_path / 'pwned')}, path)
+    with mmengine_checkpoint_globals():
+        with mmengine_checkpoint_globals():  # as reading a pretrained backbone inside the tools
+            pass
+        with pytest.raises(UnsafeCheckpointError):
+            _load_checkpoint(str(path))

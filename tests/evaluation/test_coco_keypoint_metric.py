@@ -3,6 +3,7 @@ import io
 import json
 import logging
 import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ from mmengine.logging import MMLogger
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
+from micronet_dense.datasets.keypoint_metainfo import parse_keypoint_metainfo
+from micronet_dense.datasets.transfer_examples import make_keypoint_example
 from micronet_dense.evaluation.functional.oks_nms import oks_iou
 from micronet_dense.evaluation.metrics.coco_keypoint_metric import (CocoKeypointMetric,
                                                                      bbox_keypoint_score)
@@ -292,3 +295,45 @@ def test_ground_truth_without_evaluable_people_is_an_error(coco_data, tmp_path, 
     with pytest.raises(ValueError, match=r'unlabelled\.json has no non-crowd person with labelled '
                                          r'keypoints: keypoint AP/AR would be undefined'):
         CocoKeypointMetric(str(path))
+
+
+def _direct_cocoeval(ann_file, results, sigmas, category_id):
+    """pycocotools' own evaluation of ``results``, with the given sigmas and category."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(ann_file)
+        coco_eval = COCOeval(gt, gt.loadRes(results), 'keypoints')
+        coco_eval.params.kpt_oks_sigmas = np.array(sigmas)
+        coco_eval.params.catIds = [category_id]
+        coco_eval.evaluate()
+        coco_eval.accumulate()
+        coco_eval.summarize()
+    return dict(zip(STAT_NAMES, coco_eval.stats))
+
+
+def test_other_keypoint_set_equals_direct_cocoeval_with_its_sigmas(tmp_path):
+    """5-keypoint birds of category 3: the metric (with the dataset metainfo a runner hands it)
+    equals COCOeval run here with the description's sigmas, and those sigmas matter."""
+    description = str(Path(__file__).parents[2] / 'configs/_base_/keypoint_sets/birds.py')
+    make_keypoint_example(str(tmp_path), description, num_train=1, num_val=6, seed=3)
+    ann_file = str(tmp_path / 'annotations' / 'val.json')
+    with open(ann_file) as f:
+        annotations = json.load(f)['annotations']
+    meta = parse_keypoint_metainfo(dict(from_file=description))
+    rng = np.random.default_rng(0)
+    keypoints = np.array([a['keypoints'] for a in annotations]).reshape(-1, 5, 3)[..., :2]
+    keypoints = keypoints + rng.normal(0, 2.5, keypoints.shape)
+    metric = CocoKeypointMetric(ann_file, outfile_prefix=str(tmp_path / 'res'))
+    metric.dataset_meta = meta
+    metric.add_instances([a['image_id'] for a in annotations], rng.uniform(0.5, 1, len(annotations)),
+                         [a['area'] for a in annotations], keypoints,
+                         rng.uniform(0.3, 1, keypoints.shape[:2]), ids=[a['id'] for a in annotations])
+    ours = metric.evaluate(size=len(annotations))
+    with open(tmp_path / 'res.keypoints.json') as f:
+        results = json.load(f)
+    assert {r['category_id'] for r in results} == {3}
+    direct = _direct_cocoeval(ann_file, results, meta['sigmas'], 3)
+    for name in STAT_NAMES:
+        assert ours[f'coco/{name}'] == pytest.approx(direct[name], abs=1e-9)
+    assert 0 < ours['coco/AP'] < 1
+    wider = _direct_cocoeval(ann_file, results, [2 * s for s in meta['sigmas']], 3)
+    assert wider['AP'] != pytest.approx(ours['coco/AP'], abs=1e-3)

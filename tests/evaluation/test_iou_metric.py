@@ -214,3 +214,12 @@ def test_built_from_registry_with_prefix():
     metric.process({}, samples([np.array([[0, 1]])], [np.array([[0, 1]])]))
     assert metric.evaluate(size=1) == {'cityscapes/aAcc': 100.0, 'cityscapes/mIoU': 100.0,
                                        'cityscapes/mAcc': 100.0}
+
+
+def test_classes_come_from_the_dataset_metainfo():
+    metric = IoUMetric()
+    metric.dataset_meta = dict(classes=('sky', 'tree', 'road', 'car'), palette=[[0, 0, 0]] * 4)
+    assert metric.num_classes == 4 and metric.class_names == ('sky', 'tree', 'road', 'car')
+    explicit = IoUMetric(num_classes=19)
+    with pytest.raises(ValueError, match=r"num_classes=19 but the dataset has 4 classes"):
+        explicit.dataset_meta = dict(classes=('sky', 'tree', 'road', 'car'))

@@ -5,7 +5,9 @@ from torch import nn
 
 from micronet_dense.apis import init_model
 from micronet_dense.models.backbones import ARCH_COMPLEXITY, MicroNet
-from micronet_dense.utils.complexity import model_complexity
+from micronet_dense.models.backbones.micronet import arch_block_configs
+from micronet_dense.models.complexity import count_complexity, model_complexity
+from micronet_dense.models.layers import DynamicShiftMax
 
 ARCHS = ['m0', 'm1', 'm2', 'm3']
 # Spec A.1/A.3: exact parameters; MAdds at 224×224 rounded to millions (paper Table 7).
@@ -68,15 +70,54 @@ def test_out_indices_order_and_channels(out_indices):
     assert [64 // o.shape[-1] for o in outs] == [[2, 4, 8, 16, 32][i] for i in out_indices]
 
 
-def test_dilation_keeps_resolution_and_grows_receptive_field():
+def _receptive_field(model: MicroNet, size: int, monkeypatch) -> tuple:
+    """(rows, cols) of input pixels whose gradient reaches the centre pixel of the last feature.
+
+    Dynamic Shift-Max's hyper-function pools the whole image, so its coefficients are detached:
+    what remains is the local receptive field of the convs.
+    """
+    coefficients = DynamicShiftMax.coefficients
+    monkeypatch.setattr(DynamicShiftMax, 'coefficients',
+                        lambda self, x: coefficients(self, x.detach()))
+    x = torch.randn(1, 3, size, size, requires_grad=True)
+    out = model(x)[0]
+    h, w = out.shape[-2:]
+    out[0, :, h // 2, w // 2].sum().backward()
+    rows, cols = torch.nonzero(x.grad[0].abs().sum(0), as_tuple=True)
+    return int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)
+
+
+def _hand_receptive_field(arch: str, last_dilation: int) -> int:
+    """r = 1 + Σ (k − 1)·d·j over the spatial convs along one axis (the stem's 3-tap conv and each
+    row's k-tap depthwise conv; the final row has none), j the product of the earlier strides; the
+    stride-32 row runs at stride 1."""
+    r, jump, stage = 1 + 2, 2, 0
+    for cfg in arch_block_configs(arch):
+        if cfg.g4 == 0:
+            break
+        stage += cfg.stride == 2
+        dilation = last_dilation if stage == 4 else 1
+        r += (cfg.kernel_size - 1) * dilation * jump
+        jump *= cfg.stride if stage < 4 else 1
+    return r
+
+
+def test_dilated_stage_receptive_field(monkeypatch):
+    # m0 by hand: 3 + 2·2 + 2·4 + 4·8 + 4·16 = 111 to stride 16, then the two rows moved from
+    # stride 32 add (4 + 2)·16·d: 207 without dilation, 303 with d = 2.
+    assert _hand_receptive_field('m0', 1) == 207 and _hand_receptive_field('m0', 2) == 303
     plain = MicroNet('m0', strides=(2, 2, 2, 2, 1)).eval()
     dilated = MicroNet('m0', strides=(2, 2, 2, 2, 1), dilations=(1, 1, 1, 1, 2)).eval()
     dilated.load_state_dict(plain.state_dict())
-    x = torch.randn(1, 3, 128, 128)
-    a, b = plain(x)[0], dilated(x)[0]
-    assert a.shape == b.shape == (1, 384, 8, 8)
-    assert (a - b).abs().max() > 1e-2 * a.abs().max()
     assert dilated.blocks[-2].depthwise.conv_kx1.dilation == (2, 1)
+    assert _receptive_field(plain, 512, monkeypatch) == (207, 207)
+    assert _receptive_field(dilated, 512, monkeypatch) == (303, 303)
+    # Same resolution and the same MAdds: dilation is free.
+    x = torch.zeros(1, 3, 128, 128)
+    assert plain(x)[0].shape == dilated(x)[0].shape == (1, 384, 8, 8)
+    madds = [count_complexity(m, lambda m=m: m(x), lambda name: 'all')[0]['all']
+             for m in (plain, dilated)]
+    assert madds[0] == madds[1] > 0
 
 
 def test_invalid_arguments_are_rejected():

@@ -5,11 +5,12 @@ import torch
 from mmengine.config import Config
 from mmengine.structures import BaseDataElement
 
-from micronet_dense.datasets.samples.coco_keypoints import COCO_PERSON_KEYPOINTS
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO
 from micronet_dense.datasets.transforms.topdown import get_warp_matrix
 from micronet_dense.registry import MODELS
 
 INPUT_W, INPUT_H, STRIDE = 96, 128, 4
+COCO_PERSON_KEYPOINTS = COCO_PERSON_METAINFO['keypoint_names']
 LEFT_WRIST, RIGHT_WRIST = COCO_PERSON_KEYPOINTS.index('left_wrist'), COCO_PERSON_KEYPOINTS.index(
     'right_wrist')
 

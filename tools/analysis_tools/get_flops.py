@@ -8,7 +8,7 @@ import argparse
 import json
 
 from micronet_dense.apis import init_model
-from micronet_dense.utils.complexity import model_complexity
+from micronet_dense.models.complexity import model_complexity
 from micronet_dense.utils.user_errors import exit_on_user_error
 
 
@@ -29,7 +29,7 @@ def main() -> None:
     report = model_complexity(model, shape)
     mmengine_counts = {}
     if args.mmengine:
-        from micronet_dense.utils.complexity import mmengine_flops_by_group
+        from micronet_dense.models.complexity import mmengine_flops_by_group
         mmengine_counts = mmengine_flops_by_group(model, shape)
     header = f'{"part":<24}{"params":>12}{"MAdds (paper)":>16}'
     header += f'{"FLOPs (mmengine)":>20}' if args.mmengine else ''

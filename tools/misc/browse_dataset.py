@@ -15,10 +15,10 @@ from mmengine.logging import print_log
 from tqdm import tqdm
 
 from micronet_dense.datasets.prepare import ensure_dataset
+from micronet_dense.engine.config_check import check_config
 from micronet_dense.registry import DATASETS
-from micronet_dense.utils import register_all_modules
+from micronet_dense.registry import register_all_modules
 from micronet_dense.utils.atomic_io import write_image_atomic
-from micronet_dense.utils.config_check import check_config
 from micronet_dense.utils.config_paths import find_config
 from micronet_dense.utils.user_errors import UserError, exit_on_user_error
 from micronet_dense.visualization import draw_transformed_sample

@@ -7,9 +7,9 @@ crop_size = (512, 1024)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='LoadSegAnnotation'),
-    dict(type='SegRandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
+    dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='SegRandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='SegRandomFlip', prob=0.5),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PhotoMetricDistortion'),
     dict(type='SegPad', size=crop_size),
     dict(type='PackSegInputs'),
@@ -43,6 +43,7 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', num_classes=19, ignore_index=255)
+# The metric takes the class count and names from the dataset's metainfo.
+val_evaluator = dict(type='IoUMetric', ignore_index=255)
 test_evaluator = val_evaluator
 default_hooks = dict(checkpoint=dict(save_best='mIoU', rule='greater'))

@@ -4,13 +4,13 @@ data_root = 'data/imagenet'
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='RandomResizedCrop', size=224),
-    dict(type='RandomHorizontalFlip', prob=0.5),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackClsInputs'),
 ]
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='ResizeShortEdge', size=256),
-    dict(type='CenterCrop', size=224),
+    dict(type='CenterCrop', crop_size=224),
     dict(type='PackClsInputs'),
 ]
 train_dataloader = dict(

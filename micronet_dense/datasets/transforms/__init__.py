@@ -1,17 +1,16 @@
-"""Data transforms (mmcv BaseTransform)."""
-from .classification import (CenterCrop, PackClsInputs, RandomHorizontalFlip, RandomResizedCrop,
-                             ResizeShortEdge)
+"""Data transforms (mmcv BaseTransform) that mmcv.transforms does not provide; pipelines use
+mmcv's RandomResize, RandomFlip and CenterCrop (found through the registry's parent) as they are."""
+from .classification import PackClsInputs, RandomResizedCrop, ResizeShortEdge
 from .loading import LoadImage, LoadSegAnnotation
-from .segmentation import (PackSegInputs, PhotoMetricDistortion, SegPad, SegRandomCrop, SegRandomFlip,
-                           SegRandomResize)
+from .segmentation import PackSegInputs, PhotoMetricDistortion, SegPad, SegRandomCrop
 from .topdown import (GenerateHeatmapTarget, GetBBoxCenterScale, PackPoseInputs, TopdownAffine,
                       TopdownRandomBBoxTransform, TopdownRandomFlip, TopdownRandomHalfBody,
                       get_warp_matrix)
 
 __all__ = [
-    'CenterCrop', 'PackClsInputs', 'RandomHorizontalFlip', 'RandomResizedCrop', 'ResizeShortEdge',
-    'LoadImage', 'LoadSegAnnotation', 'PackSegInputs', 'PhotoMetricDistortion', 'SegPad',
-    'SegRandomCrop', 'SegRandomFlip', 'SegRandomResize', 'GenerateHeatmapTarget', 'GetBBoxCenterScale',
+    'PackClsInputs', 'RandomResizedCrop', 'ResizeShortEdge', 'LoadImage', 'LoadSegAnnotation',
+    'PackSegInputs', 'PhotoMetricDistortion', 'SegPad', 'SegRandomCrop', 'GenerateHeatmapTarget',
+    'GetBBoxCenterScale',
     'PackPoseInputs', 'TopdownAffine', 'TopdownRandomBBoxTransform', 'TopdownRandomFlip',
     'TopdownRandomHalfBody', 'get_warp_matrix'
 ]

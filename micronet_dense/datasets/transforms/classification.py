@@ -1,9 +1,10 @@
-"""ImageNet transforms of the official recipe: RandomResizedCrop + flip (train), resize 256 + center
-crop 224 (val). Random draws use numpy's global generator, seeded per sample
+"""ImageNet transforms of the official recipe that mmcv.transforms lacks: RandomResizedCrop (train,
+by albumentations) and the short-edge resize to 256 (val); the flip and the 224 center crop are mmcv's
+``RandomFlip`` and ``CenterCrop``. Random draws use numpy's global generator, seeded per sample
 (``datasets/augmentation_seeds.py``)."""
-import math
 from typing import Sequence, Tuple
 
+import albumentations as A
 import cv2
 import numpy as np
 import torch
@@ -15,38 +16,32 @@ from micronet_dense.registry import TRANSFORMS
 
 @TRANSFORMS.register_module()
 class RandomResizedCrop(BaseTransform):
-    """Crop a random area fraction in ``scale`` with aspect ratio in ``ratio`` (log-uniform), resize
-    to ``size`` (torchvision semantics, 10 tries then a center crop).
+    """torchvision's RandomResizedCrop, computed by albumentations (mmcv.transforms has none): crop
+    a random area fraction in ``scale`` with an aspect ratio in ``ratio`` (log-uniform), 10 tries,
+    then a central crop with the aspect ratio clamped to ``ratio``; resize it to ``size`` x
+    ``size`` bilinearly. albumentations is re-seeded from numpy's global generator on every call,
+    so the draw depends only on numpy's state (seeded per sample).
 
     Required Keys: img. Modified Keys: img, img_shape.
     """
 
     def __init__(self, size: int = 224, scale: Tuple[float, float] = (0.08, 1.0),
                  ratio: Tuple[float, float] = (3 / 4, 4 / 3)) -> None:
-        self.size, self.scale, self.ratio = size, scale, ratio
-
-    def _crop_box(self, h: int, w: int) -> Tuple[int, int, int, int]:
-        area = h * w
-        for _ in range(10):
-            target = area * np.random.uniform(*self.scale)
-            aspect = math.exp(np.random.uniform(math.log(self.ratio[0]), math.log(self.ratio[1])))
-            cw, ch = int(round(math.sqrt(target * aspect))), int(round(math.sqrt(target / aspect)))
-            if 0 < cw <= w and 0 < ch <= h:
-                return np.random.randint(0, h - ch + 1), np.random.randint(0, w - cw + 1), ch, cw
-        side = min(h, w)
-        return (h - side) // 2, (w - side) // 2, side, side
+        self.size, self.scale, self.ratio = size, tuple(scale), tuple(ratio)
+        self._crop = A.RandomResizedCrop(size=(size, size), scale=self.scale, ratio=self.ratio,
+                                         interpolation=cv2.INTER_LINEAR)
 
     def transform(self, results: dict) -> dict:
-        img = results['img']
-        y, x, ch, cw = self._crop_box(*img.shape[:2])
-        img = cv2.resize(img[y:y + ch, x:x + cw], (self.size, self.size), interpolation=cv2.INTER_LINEAR)
+        self._crop.set_random_seed(int(np.random.randint(0, 2**31 - 1)))
+        img = self._crop(image=results['img'])['image']
         results['img'], results['img_shape'] = img, img.shape[:2]
         return results
 
 
 @TRANSFORMS.register_module()
 class ResizeShortEdge(BaseTransform):
-    """Resize so the short edge is ``size``, keeping the aspect ratio.
+    """Resize so the short edge is ``size``, keeping the aspect ratio (torchvision's
+    ``Resize(256)``; mmcv's ``Resize`` bounds both edges by a scale instead).
 
     Required Keys: img. Modified Keys: img, img_shape.
     """
@@ -59,41 +54,6 @@ class ResizeShortEdge(BaseTransform):
         s = self.size / min(h, w)
         img = cv2.resize(results['img'], (round(w * s), round(h * s)), interpolation=cv2.INTER_LINEAR)
         results['img'], results['img_shape'] = img, img.shape[:2]
-        return results
-
-
-@TRANSFORMS.register_module()
-class CenterCrop(BaseTransform):
-    """Crop the central ``size``×``size`` window.
-
-    Required Keys: img. Modified Keys: img, img_shape.
-    """
-
-    def __init__(self, size: int = 224) -> None:
-        self.size = size
-
-    def transform(self, results: dict) -> dict:
-        h, w = results['img'].shape[:2]
-        y, x = max(0, (h - self.size) // 2), max(0, (w - self.size) // 2)
-        img = results['img'][y:y + self.size, x:x + self.size]
-        results['img'], results['img_shape'] = img, img.shape[:2]
-        return results
-
-
-@TRANSFORMS.register_module()
-class RandomHorizontalFlip(BaseTransform):
-    """Flip the image left-right with probability ``prob``.
-
-    Required Keys: img. Modified Keys: img. Added Keys: flip.
-    """
-
-    def __init__(self, prob: float = 0.5) -> None:
-        self.prob = prob
-
-    def transform(self, results: dict) -> dict:
-        results['flip'] = bool(np.random.rand() < self.prob)
-        if results['flip']:
-            results['img'] = np.ascontiguousarray(results['img'][:, ::-1])
         return results
 
 

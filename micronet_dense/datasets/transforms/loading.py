@@ -85,6 +85,8 @@ class LoadSegAnnotation(BaseTransform):
     - seg_map_path
     - img (optional; its height and width must match the label map)
     - num_classes (optional), ignore_index (optional, default 255)
+    - reduce_zero_label (optional, default False): 0 becomes ``ignore_index`` and every other
+      id moves down by one (mmseg's convention for sets whose 0 means "unlabelled")
 
     Added Keys:
 
@@ -105,6 +107,11 @@ class LoadSegAnnotation(BaseTransform):
             raise ValueError(
                 f'segmentation map {path} has size {seg_map.shape} (H, W) but image '
                 f'{results.get("img_path")} has {results["img"].shape[:2]}')
+        if results.get('reduce_zero_label', False):
+            ignore_index = results.get('ignore_index', 255)
+            reduced = seg_map.astype(np.int64) - 1
+            reduced[(seg_map == 0) | (seg_map == ignore_index)] = ignore_index
+            seg_map = reduced.astype(np.uint8)
         if 'num_classes' in results:
             _check_label_ids(seg_map, results['num_classes'], results.get('ignore_index', 255),
                              path)

@@ -1,16 +1,18 @@
-"""Semantic segmentation transforms (mmseg 1.x semantics) and ``PackSegInputs``.
+"""Semantic segmentation transforms (mmseg 1.x semantics) that mmcv.transforms lacks, and
+``PackSegInputs``.
 
 All randomness is drawn from numpy's global generator, which the training loaders seed
 per sample from (seed, epoch, index) (``datasets/augmentation_seeds.py``), so the
-augmentation is reproducible, also across workers and resumed runs.
+augmentation is reproducible, also across workers and resumed runs. mmcv's ``RandomResize``
+and ``RandomFlip`` draw from the same generator.
 
 Training pipeline (Cityscapes, 512x1024 crops)::
 
     LoadImage -> LoadSegAnnotation
-    -> SegRandomResize(scale=(2048, 1024), ratio_range=(0.5, 2.0))
+    -> RandomResize(scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True)  (mmcv)
     -> SegRandomCrop(crop_size=(512, 1024), cat_max_ratio=0.75)
-    -> SegRandomFlip(prob=0.5) -> PhotoMetricDistortion()
-    -> SegPad(size=(512, 1024)) -> PackSegInputs
+    -> RandomFlip(prob=0.5, direction='horizontal')  (mmcv)
+    -> PhotoMetricDistortion() -> SegPad(size=(512, 1024)) -> PackSegInputs
 
 Test pipeline::
 
@@ -58,70 +60,9 @@ def _check_pair(value: Sequence, name: str) -> Tuple[int, int]:
 
 
 @TRANSFORMS.register_module()
-class SegRandomResize(BaseTransform):
-    """Resize image and label map to ``scale`` times a random ratio.
-
-    The target ``(w, h) = (int(scale[0] * r), int(scale[1] * r))`` with ``r`` uniform in
-    ``ratio_range``. With ``keep_ratio`` the image is rescaled by one factor, the largest
-    that keeps its long edge <= ``max(w, h)`` and its short edge <= ``min(w, h)`` (mmcv's
-    ``rescale_size``); otherwise it is resized to exactly ``(w, h)``. The image is
-    interpolated bilinearly, the label map by nearest neighbour so that it keeps only
-    its original ids.
-
-    Required Keys: img, gt_seg_map (optional)
-
-    Modified Keys: img, gt_seg_map, img_shape
-
-    Added Keys: scale_factor ((w_new / w, h_new / h) float pair)
-
-    Args:
-        scale: Base target size ``(w, h)`` (mmcv convention, width first).
-        ratio_range: ``(min, max)`` of the random ratio, ``0 < min <= max``.
-        keep_ratio: Whether to keep the image aspect ratio.
-    """
-
-    def __init__(self,
-                 scale: Tuple[int, int] = (2048, 1024),
-                 ratio_range: Tuple[float, float] = (0.5, 2.0),
-                 keep_ratio: bool = True) -> None:
-        self.scale = _check_pair(scale, 'SegRandomResize.scale')
-        if len(ratio_range) != 2 or not 0 < ratio_range[0] <= ratio_range[1]:
-            raise ValueError(f'SegRandomResize.ratio_range must be (min, max) with '
-                             f'0 < min <= max, got {ratio_range}')
-        self.ratio_range = tuple(ratio_range)
-        self.keep_ratio = keep_ratio
-
-    def _target_size(self, h: int, w: int) -> Tuple[int, int]:
-        """Random output ``(w, h)`` for an input of height ``h`` and width ``w``."""
-        low, high = self.ratio_range
-        ratio = np.random.uniform(low, high)
-        target_w, target_h = int(self.scale[0] * ratio), int(self.scale[1] * ratio)
-        if not self.keep_ratio:
-            return target_w, target_h
-        factor = min(max(target_w, target_h) / max(h, w), min(target_w, target_h) / min(h, w))
-        # Rounded like mmcv; at least one pixel so a tiny input cannot vanish.
-        return max(1, int(w * factor + 0.5)), max(1, int(h * factor + 0.5))
-
-    def transform(self, results: dict) -> dict:
-        img, seg_map = _image_and_label(results, type(self).__name__)
-        h, w = img.shape[:2]
-        new_w, new_h = self._target_size(h, w)
-        results['img'] = cv2.resize(img, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
-        if seg_map is not None:
-            results['gt_seg_map'] = cv2.resize(
-                seg_map, (new_w, new_h), interpolation=cv2.INTER_NEAREST)
-        results['img_shape'] = (new_h, new_w)
-        results['scale_factor'] = (new_w / w, new_h / h)
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(scale={self.scale}, ratio_range={self.ratio_range}, '
-                f'keep_ratio={self.keep_ratio})')
-
-
-@TRANSFORMS.register_module()
 class SegRandomCrop(BaseTransform):
-    """Crop a random ``crop_size`` window, avoiding windows dominated by one class.
+    """Crop a random ``crop_size`` window, avoiding windows dominated by one class (mmseg's
+    ``RandomCrop``; mmcv.transforms has no random crop).
 
     Up to 10 windows are drawn; the first one whose label map holds more than one
     class (``ignore_index`` not counted) with the most frequent one covering less than
@@ -180,39 +121,6 @@ class SegRandomCrop(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(crop_size={self.crop_size}, '
                 f'cat_max_ratio={self.cat_max_ratio}, ignore_index={self.ignore_index})')
-
-
-@TRANSFORMS.register_module()
-class SegRandomFlip(BaseTransform):
-    """Flip image and label map horizontally with probability ``prob``.
-
-    Required Keys: img, gt_seg_map (optional)
-
-    Modified Keys: img, gt_seg_map
-
-    Added Keys: flip (bool)
-
-    Args:
-        prob: Probability of flipping, in [0, 1].
-    """
-
-    def __init__(self, prob: float = 0.5) -> None:
-        if not 0 <= prob <= 1:
-            raise ValueError(f'SegRandomFlip.prob must be in [0, 1], got {prob}')
-        self.prob = prob
-
-    def transform(self, results: dict) -> dict:
-        img, seg_map = _image_and_label(results, type(self).__name__)
-        flip = bool(np.random.random_sample() < self.prob)
-        if flip:
-            results['img'] = cv2.flip(img, 1)
-            if seg_map is not None:
-                results['gt_seg_map'] = cv2.flip(seg_map, 1)
-        results['flip'] = flip
-        return results
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(prob={self.prob})'
 
 
 @TRANSFORMS.register_module()
@@ -304,7 +212,10 @@ class PhotoMetricDistortion(BaseTransform):
 class SegPad(BaseTransform):
     """Pad image and label map at the bottom and right to at least ``size``.
 
-    ``img_shape`` keeps the unpadded size, i.e. the region holding real pixels.
+    ``img_shape`` keeps the unpadded size, i.e. the region holding real pixels, which the
+    segmentor reads to crop its logits before resizing them to ``ori_shape``. mmcv's ``Pad``
+    does the same padding but sets ``img_shape`` to the padded size (and ``pad_shape`` to
+    (H, W, C)), so it is not used here.
 
     Required Keys: img, gt_seg_map (optional)
 

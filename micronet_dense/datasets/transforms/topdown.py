@@ -422,6 +422,8 @@ class GenerateHeatmapTarget(BaseTransform):
 
     - transformed_keypoints (N, K, 2)
     - keypoints_visible (N, K)
+    - dataset_keypoint_weights (K,) (with ``use_dataset_keypoint_weights``: the keypoint set's
+      ``joint_weights``, which the dataset adds to each sample)
 
     Added Keys:
 
@@ -431,23 +433,31 @@ class GenerateHeatmapTarget(BaseTransform):
     Args:
         encoder: Config of a ``KEYPOINT_CODECS`` codec; defaults to
             ``MSRAHeatmap`` 192x256 -> 48x64, sigma 2.
+        use_dataset_keypoint_weights: Multiply the keypoint weights by the keypoint set's
+            ``joint_weights`` (mmpose's option of the same name; off in the paper's recipe).
     """
 
-    def __init__(self, encoder: Optional[dict] = None) -> None:
+    def __init__(self, encoder: Optional[dict] = None,
+                 use_dataset_keypoint_weights: bool = False) -> None:
         super().__init__()
         self.encoder_cfg = encoder or dict(
             type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2.0)
         self.encoder = KEYPOINT_CODECS.build(self.encoder_cfg)
+        self.use_dataset_keypoint_weights = use_dataset_keypoint_weights
 
     def transform(self, results: Dict) -> Dict:
         encoded = self.encoder.encode(results['transformed_keypoints'],
                                       results['keypoints_visible'])
         results['heatmaps'] = encoded['heatmaps']
         results['keypoint_weights'] = encoded['keypoint_weights']
+        if self.use_dataset_keypoint_weights:
+            results['keypoint_weights'] = results['keypoint_weights'] * np.asarray(
+                results['dataset_keypoint_weights'], dtype=np.float32)
         return results
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(encoder={self.encoder_cfg})'
+        return (f'{self.__class__.__name__}(encoder={self.encoder_cfg}, '
+                f'use_dataset_keypoint_weights={self.use_dataset_keypoint_weights})')
 
 
 def _first_instance_vector(value) -> np.ndarray:

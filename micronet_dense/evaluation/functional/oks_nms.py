@@ -8,15 +8,12 @@ from typing import Any, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-#: Per-keypoint OKS falloff of the 17 COCO person keypoints (COCO keypoint
-#: evaluation, ``kpt_oks_sigmas``), nose first.
-COCO_KEYPOINT_SIGMAS = np.array([
-    .26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89
-]) / 10.0
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO
 
 
 def _resolve_sigmas(sigmas: Optional[np.ndarray], num_keypoints: int) -> np.ndarray:
-    sigmas = COCO_KEYPOINT_SIGMAS if sigmas is None else np.asarray(sigmas, dtype=np.float64)
+    sigmas = np.asarray(COCO_PERSON_METAINFO['sigmas'] if sigmas is None else sigmas,
+                        dtype=np.float64)
     if sigmas.shape != (num_keypoints, ):
         raise ValueError(f'sigmas must have shape ({num_keypoints},) to match the keypoints, '
                          f'got {sigmas.shape}')
@@ -45,7 +42,7 @@ def oks_iou(keypoints: np.ndarray,
         others: (M, K, 2) or (M, K, 3), same layout as ``keypoints``.
         area: object scale (px²) of ``keypoints``.
         other_areas: (M,) object scales of ``others``.
-        sigmas: (K,) per-keypoint falloff; defaults to ``COCO_KEYPOINT_SIGMAS``.
+        sigmas: (K,) per-keypoint falloff; defaults to the COCO person keypoints'.
         vis_thr: keypoint score threshold; needs the score column.
 
     Returns:
@@ -102,7 +99,7 @@ def oks_nms(instances: Sequence[Mapping[str, Any]],
         instances: mappings with ``'keypoints'`` (K, 2) or (K, 3) (see
             :func:`oks_iou`), ``'score'`` (float) and ``'area'`` (float, px²).
         thr: OKS above which the lower-scored instance is suppressed.
-        sigmas: (K,) per-keypoint falloff; defaults to ``COCO_KEYPOINT_SIGMAS``.
+        sigmas: (K,) per-keypoint falloff; defaults to the COCO person keypoints'.
         vis_thr: keypoint score threshold passed to :func:`oks_iou`.
 
     Returns:

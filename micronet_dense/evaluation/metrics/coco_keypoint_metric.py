@@ -1,4 +1,5 @@
-"""COCO keypoint AP/AR of top-down pose predictions (OKS-NMS, rescoring, COCOeval)."""
+"""COCO keypoint AP/AR of top-down pose predictions (OKS-NMS, rescoring, COCOeval), for the
+keypoint set and category of the dataset metainfo."""
 import contextlib
 import io
 import json
@@ -14,7 +15,8 @@ from mmengine.logging import MMLogger
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from micronet_dense.evaluation.functional.oks_nms import COCO_KEYPOINT_SIGMAS, oks_nms_arrays
+from micronet_dense.datasets.keypoint_metainfo import COCO_PERSON_METAINFO, parse_keypoint_metainfo
+from micronet_dense.evaluation.functional.oks_nms import oks_nms_arrays
 from micronet_dense.registry import METRICS
 from micronet_dense.utils.atomic_io import write_json_atomic
 
@@ -23,7 +25,6 @@ STAT_NAMES = ('AP', 'AP50', 'AP75', 'APM', 'APL', 'AR', 'AR50', 'AR75', 'ARM', '
 _REQUIRED_TOP_KEYS = ('images', 'annotations', 'categories')
 _REQUIRED_ANN_KEYS = ('id', 'image_id', 'category_id', 'keypoints', 'num_keypoints', 'area',
                       'bbox', 'iscrowd')
-PERSON_CATEGORY_ID = 1
 
 
 def load_coco_keypoint_gt(ann_file: str) -> COCO:
@@ -124,8 +125,14 @@ class CocoKeypointMetric(BaseMetric):
     written to ``{outfile_prefix}.keypoints.json`` and evaluated against
     ``ann_file`` with pycocotools.
 
+    The keypoint set is the ``dataset_meta`` the runner hands over (the evaluated dataset's
+    metainfo, see :mod:`micronet_dense.datasets.keypoint_metainfo`): its ``sigmas`` drive both
+    OKS-NMS and ``COCOeval.params.kpt_oks_sigmas``, its ``category_id`` is the category the
+    results are written and evaluated for. Without a runner (``dataset_meta`` unset) it is
+    COCO's person keypoints.
+
     Args:
-        ann_file: COCO person-keypoint annotation JSON (17 keypoints).
+        ann_file: COCO-format keypoint annotation JSON of the evaluated category.
         score_mode: ``'bbox'`` (instance score = box score) or
             ``'bbox_keypoint'`` (see :func:`bbox_keypoint_score`).
         keypoint_score_thr: keypoint score threshold of ``'bbox_keypoint'``.
@@ -249,12 +256,20 @@ class CocoKeypointMetric(BaseMetric):
             unique.append(record)
         return unique
 
+    @property
+    def keypoint_meta(self) -> dict:
+        """The parsed keypoint metainfo evaluated against (see the class docstring)."""
+        if not self.dataset_meta:
+            return COCO_PERSON_METAINFO
+        return parse_keypoint_metainfo(self.dataset_meta, where='CocoKeypointMetric dataset_meta')
+
     def _check_records(self, records: List[dict]) -> None:
-        num_keypoints = len(COCO_KEYPOINT_SIGMAS)
+        meta = self.keypoint_meta
+        num_keypoints = meta['num_keypoints']
         shapes = {record['keypoints'].shape[0] for record in records}
         if shapes != {num_keypoints}:
-            raise ValueError(f'COCO keypoint evaluation needs {num_keypoints} keypoints per '
-                             f'instance, got {sorted(shapes)}')
+            raise ValueError(f'{meta["dataset_name"]} keypoint evaluation needs {num_keypoints} '
+                             f'keypoints per instance, got {sorted(shapes)}')
         unknown = {record['img_id'] for record in records} - set(self.coco_gt.getImgIds())
         if unknown:
             raise ValueError(f'predictions refer to image ids absent from {self.ann_file}: '
@@ -277,16 +292,18 @@ class CocoKeypointMetric(BaseMetric):
         # A stable sort keeps the collection order within each image.
         by_image = np.argsort(img_ids, kind='stable')
         _, image_starts = np.unique(img_ids[by_image], return_index=True)
+        meta = self.keypoint_meta
         kept = []
         for indices in np.split(by_image, image_starts[1:]):
             if self.nms_mode == 'oks_nms':
                 kept.extend(indices[oks_nms_arrays(keypoints[indices], scores[indices],
-                                                   areas[indices], self.nms_thr)])
+                                                   areas[indices], self.nms_thr,
+                                                   sigmas=meta['sigmas'])])
             else:
                 kept.extend(indices)
         kept = np.array(kept, dtype=np.int64)
         return [
-            dict(image_id=img_id, category_id=PERSON_CATEGORY_ID, keypoints=flat, score=score)
+            dict(image_id=img_id, category_id=meta['category_id'], keypoints=flat, score=score)
             for img_id, flat, score in zip(img_ids[kept].tolist(),
                                            keypoints[kept].reshape(kept.size, -1).tolist(),
                                            scores[kept].tolist())
@@ -300,6 +317,9 @@ class CocoKeypointMetric(BaseMetric):
             # fields to them, hence after the file is written.
             coco_dt = self.coco_gt.loadRes(coco_results)
             coco_eval = COCOeval(self.coco_gt, coco_dt, 'keypoints')
+            meta = self.keypoint_meta
+            coco_eval.params.kpt_oks_sigmas = np.array(meta['sigmas'], dtype=np.float64)
+            coco_eval.params.catIds = [meta['category_id']]
             coco_eval.evaluate()
             coco_eval.accumulate()
         with contextlib.redirect_stdout(io.StringIO()) as summary:

@@ -1,4 +1,5 @@
 """Semantic segmentation mIoU / mAcc / aAcc, with optional Cityscapes test-server export."""
+import copy
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -49,11 +50,15 @@ class IoUMetric(BaseMetric):
         metric.process([], [dict(pred_sem_seg=dict(data=pred), gt_sem_seg=dict(data=gt))])
         scores = metric.evaluate(size=1)
 
+    In a runner the evaluated dataset's metainfo (``dataset_meta``) supplies C and the class
+    names; an explicit ``num_classes`` must agree with it.
+
     Args:
-        num_classes: Number of classes C; predictions and labels hold 0..C-1.
+        num_classes: Number of classes C; predictions and labels hold 0..C-1. None: the
+            dataset's class count (19, Cityscapes', outside a runner).
         ignore_index: Label value excluded from every count.
-        class_names: Names of the C classes for the log; None means the 19 Cityscapes
-            train classes (or the indices when C != 19).
+        class_names: Names of the C classes for the log; None means the dataset's classes
+            (outside a runner: the 19 Cityscapes train classes, or the indices when C != 19).
         output_dir: When set, each prediction is also written there as a Cityscapes
             label-id PNG (train ids mapped back to official ids) named like its input
             image, flat, as the official test server expects. Needs C == 19.
@@ -67,22 +72,46 @@ class IoUMetric(BaseMetric):
 
     default_prefix: Optional[str] = None
 
-    def __init__(self, num_classes: int = 19, ignore_index: int = 255,
+    def __init__(self, num_classes: Optional[int] = None, ignore_index: int = 255,
                  class_names: Optional[Sequence[str]] = None, output_dir: Optional[str] = None,
                  collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        self.ignore_index = ignore_index
+        self.output_dir = output_dir
+        self._explicit_num_classes = num_classes
+        self._given_class_names = class_names
+        self._set_classes(num_classes, class_names, 'the given num_classes')
+
+    def _set_classes(self, num_classes: Optional[int], class_names: Optional[Sequence[str]],
+                     source: str) -> None:
+        num_classes = len(TRAIN_CLASSES) if num_classes is None else num_classes
         if class_names is None:
             class_names = (TRAIN_CLASSES if num_classes == len(TRAIN_CLASSES) else
                            [str(index) for index in range(num_classes)])
         if len(class_names) != num_classes:
-            raise ValueError(f'{len(class_names)} class names given for {num_classes} classes')
-        if output_dir is not None and num_classes != len(TRAIN_CLASSES):
+            raise ValueError(f'{len(class_names)} class names given for {num_classes} classes '
+                             f'({source})')
+        if self.output_dir is not None and num_classes != len(TRAIN_CLASSES):
             raise ValueError(f'output_dir exports Cityscapes label ids, which needs the '
                              f'{len(TRAIN_CLASSES)} Cityscapes train classes, not {num_classes}')
         self.num_classes = num_classes
-        self.ignore_index = ignore_index
         self.class_names = tuple(class_names)
-        self.output_dir = output_dir
+
+    @property
+    def dataset_meta(self) -> Optional[dict]:
+        return self._dataset_meta
+
+    @dataset_meta.setter
+    def dataset_meta(self, dataset_meta: dict) -> None:
+        """Take C and the class names from the dataset (a given C must agree)."""
+        self._dataset_meta = copy.deepcopy(dataset_meta)
+        classes = (dataset_meta or {}).get('classes')
+        if classes is None:
+            return
+        if self._explicit_num_classes is not None and self._explicit_num_classes != len(classes):
+            raise ValueError(f'IoUMetric: num_classes={self._explicit_num_classes} but the '
+                             f'dataset has {len(classes)} classes {tuple(classes)}')
+        self._set_classes(len(classes), self._given_class_names or classes, 'dataset metainfo')
 
     def process(self, data_batch: Any, data_samples: Sequence[Dict[str, Any]]) -> None:
         """Accumulate the per-class areas of each sample (``data_batch`` is unused).

@@ -2,7 +2,8 @@
 ICCV 2021, arXiv 2108.05894), m0–m3 exactly as the official code and released weights define them.
 
 Dense tasks run the stride-32 rows at stride 16 (``strides=(2, 2, 2, 2, 1)``), as the paper does for
-COCO keypoints and arXiv 2011.12289 for Cityscapes.
+COCO keypoints and arXiv 2011.12289 for Cityscapes; the segmentation configs also dilate those rows'
+depthwise convs by 2 (``dilations=(1, 1, 1, 1, 2)``), as MobileNetV3 does (see ``MRASPPHead``).
 """
 from typing import Dict, List, Literal, Optional, Sequence, Tuple
 
@@ -12,10 +13,12 @@ from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from micronet_dense.models.init_summary import InitSummaryMixin
+from micronet_dense.models.pretrained import load_pretrained
 from micronet_dense.registry import MODELS
 
 from ..layers import (ActivationConfig, ChannelShuffle, MicroBlock, MicroBlockConfig,
-                      SpatialSeparableConv)
+                      SpatialSeparableConv, permutation_module, shuffle_permutation)
 
 # Official rows (`backbone/microconfig.py`), one per block, columns
 #   s   stride               n   repeats (always 1)    c   output (bottleneck) width
@@ -109,7 +112,7 @@ def arch_block_configs(arch: str) -> List[MicroBlockConfig]:
 
 
 @MODELS.register_module()
-class MicroNet(BaseModule):
+class MicroNet(InitSummaryMixin, BaseModule):
     """MicroNet feature extractor.
 
     Stages: 0 is the stem (stride 2); stage i ≥ 1 holds the rows whose output stride is 2^(i+1).
@@ -198,9 +201,18 @@ class MicroNet(BaseModule):
                 nn.init.zeros_(m.bias)
 
     def init_weights(self) -> None:
-        # Without init_cfg the weights from __init__ (official scheme) are kept.
-        if self.init_cfg is not None:
-            super().init_weights()
+        """Without ``init_cfg`` the weights from ``__init__`` (official scheme) are kept. A
+        ``dict(type='Pretrained', checkpoint=..., prefix=None, partial=False)`` loads the file with
+        :func:`~micronet_dense.models.pretrained.load_pretrained`: a checkpoint of another arch
+        (its ``meta.arch``) or an incomplete match fails unless ``partial=True``."""
+        if self.init_cfg is None:
+            return
+        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+            options = {k: v for k, v in self.init_cfg.items() if k not in ('type', 'map_location')}
+            load_pretrained(self, arch=self.arch, **options)
+            self._is_init = True
+            return
+        super().init_weights()
 
     def stage_modules(self, stage: int) -> List[nn.Module]:
         """The modules forming ``stage`` (the stem for 0)."""
@@ -223,6 +235,15 @@ class MicroNet(BaseModule):
                 if isinstance(m, _BatchNorm):
                     m.eval()
         return self
+
+    def switch_to_deploy(self) -> None:
+        """The inference form, in place (eval only): see :meth:`MicroBlock.switch_to_deploy`; the
+        stem's BNs fold and its shuffle becomes one channel gather."""
+        self.stem.switch_to_deploy()
+        self.stem_shuffle = permutation_module(
+            shuffle_permutation(self.stem.conv_1xk.out_channels, (self.stem_shuffle.groups,)))
+        for block in self.blocks:
+            block.switch_to_deploy()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = F.relu6(self.stem_shuffle(self.stem(x)))

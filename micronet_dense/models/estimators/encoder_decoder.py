@@ -6,11 +6,12 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement, PixelData
 
+from micronet_dense.models.init_summary import InitSummaryMixin
 from micronet_dense.registry import MODELS
 
 
 @MODELS.register_module()
-class EncoderDecoder(BaseModel):
+class EncoderDecoder(InitSummaryMixin, BaseModel):
     """Backbone → decode head → per-pixel class logits.
 
     ``forward(inputs, data_samples, mode)``, inputs (B, 3, H, W):

@@ -6,11 +6,12 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
+from micronet_dense.models.init_summary import InitSummaryMixin
 from micronet_dense.registry import MODELS
 
 
 @MODELS.register_module()
-class ImageClassifier(BaseModel):
+class ImageClassifier(InitSummaryMixin, BaseModel):
     """Backbone → classification head.
 
     ``forward(inputs, data_samples, mode)``:

@@ -7,11 +7,12 @@ from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement, InstanceData
 
 from micronet_dense.codecs.msra_heatmap import flip_heatmaps
+from micronet_dense.models.init_summary import InitSummaryMixin
 from micronet_dense.registry import KEYPOINT_CODECS, MODELS
 
 
 @MODELS.register_module()
-class TopdownPoseEstimator(BaseModel):
+class TopdownPoseEstimator(InitSummaryMixin, BaseModel):
     """Person crop → backbone → heatmap head → keypoints.
 
     ``forward(inputs, data_samples, mode)``, inputs (B, 3, H, W):

@@ -7,12 +7,15 @@ fixed initial values. The shift moves by one group *and* one channel inside the 
 code's `backbone/activation.py`),
 not the paper's j·C/G formula, so that released weights give identical outputs.
 """
-from typing import List, Sequence
+import copy
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.autograd.function import once_differentiable
+
+from .channel_shuffle import compose
 
 
 def make_divisible(value: float, divisor: int) -> int:
@@ -137,3 +140,59 @@ class DynamicShiftMax(nn.Module):
     def extra_repr(self) -> str:
         return (f'channels={self.channels}, K={self.num_fusions}, groups={self.groups}, '
                 f'init_a={self.init_a}, init_b={self.init_b}')
+
+    def fuse(self, in_perm: Optional[torch.Tensor] = None,
+             out_perm: Optional[torch.Tensor] = None) -> 'FusedDynamicShiftMax':
+        """The inference form of this layer read through ``in_perm`` and written through
+        ``out_perm`` (see :class:`FusedDynamicShiftMax`)."""
+        return FusedDynamicShiftMax(self, in_perm, out_perm)
+
+
+class FusedDynamicShiftMax(nn.Module):
+    """Inference form of a :class:`DynamicShiftMax` that reads its input through ``in_perm`` and
+    writes through ``out_perm``, so that the channel shuffles around it cost nothing.
+
+    With ``x = z[:, in_perm]``, it returns ``DynamicShiftMax(x)[:, out_perm]`` computed as
+    ``max_k(z[:, π1]·a_k + z[:, π2]·b_k)`` where ``π1 = in_perm[out_perm]`` (skipped when it is the
+    identity) and ``π2 = in_perm[shift[out_perm]]``, and the coefficients are
+    ``clamp(FC2'(ReLU(FC1'(mean z))), offset - act_max, offset + act_max)``: h-sigmoid(t) - 1/2 is
+    clamp(t/6, ±1/2), so its scale and the offsets fold into FC2. Eval only.
+
+    Shapes: (B, C, H, W) -> (B, C, H, W).
+    """
+
+    def __init__(self, dsm: DynamicShiftMax, in_perm: Optional[torch.Tensor] = None,
+                 out_perm: Optional[torch.Tensor] = None) -> None:
+        super().__init__()
+        channels, k = dsm.channels, dsm.num_fusions
+        identity = torch.arange(channels)
+        self.num_fusions = k
+        self.register_buffer('index1', compose(in_perm, out_perm), persistent=False)
+        in_perm = identity if in_perm is None else in_perm
+        out_perm = identity if out_perm is None else out_perm
+        self.register_buffer('index2', in_perm[dsm.index[out_perm]], persistent=False)
+
+        offsets = torch.tensor([dsm.init_a[0], dsm.init_b[0], dsm.init_a[1], dsm.init_b[1]][:2 * k])
+        offsets = offsets.repeat_interleave(channels)
+        rows = (torch.arange(2 * k)[:, None] * channels + out_perm[None]).reshape(-1)
+        scale = dsm.act_max / 3.0
+        self.fc1 = copy.deepcopy(dsm.fc1)
+        self.fc2 = copy.deepcopy(dsm.fc2)
+        with torch.no_grad():
+            self.fc1.weight.copy_(dsm.fc1.weight[:, torch.argsort(in_perm)])
+            self.fc2.weight.copy_(dsm.fc2.weight[rows] * scale)
+            self.fc2.bias.copy_(dsm.fc2.bias[rows] * scale + offsets)
+        self.register_buffer('lower', offsets - dsm.act_max, persistent=False)
+        self.register_buffer('upper', offsets + dsm.act_max, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        coef = self.fc2(F.relu(self.fc1(x.mean((2, 3)))))
+        coef = torch.minimum(torch.maximum(coef, self.lower), self.upper)[..., None, None]
+        x1 = x if self.index1 is None else x.index_select(1, self.index1)
+        x2 = x.index_select(1, self.index2)
+        a1, b1, *second = coef.chunk(2 * self.num_fusions, dim=1)
+        out = x1 * a1 + x2 * b1
+        if second:
+            a2, b2 = second
+            out = torch.maximum(out, x1 * a2 + x2 * b2)
+        return out

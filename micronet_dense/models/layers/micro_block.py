@@ -17,7 +17,7 @@ from typing import NamedTuple, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from .channel_shuffle import channel_shuffle
+from .channel_shuffle import channel_shuffle, compose, permutation_module, shuffle_permutation
 from .dynamic_shift_max import DynamicShiftMax
 from .micro_factorized import GroupPointwiseConv, SpatialSeparableConv
 
@@ -137,6 +137,41 @@ class MicroBlock(nn.Module):
             out = self._shuffle(self.act2(self.depthwise(out)), self.shuffle2)
             out = self._shuffle(self.act3(self.compress(out)), self.shuffle3)
         return out + x if self.use_residual else out
+
+    def switch_to_deploy(self) -> None:
+        """The inference form, in place (eval only): BNs folded into the convs, Dynamic Shift-Max
+        layers in their fused form, and every channel shuffle moved into an activation.
+
+        A channel permutation passes unchanged through a depthwise conv (whose filters are permuted
+        instead), so the shuffle after act1 moves into act2; a Dynamic Shift-Max that reads its input
+        through one permutation and writes through another only changes which two channel gathers
+        feed its fusion, so the shuffles after act2 and act3 cost nothing there; ReLU6 and the
+        identity act on each channel alone, so a shuffle around them becomes one gather. A B/C block
+        with three Dynamic Shift-Max layers then copies its tensor five times instead of seven.
+        """
+        pending = None
+        if self.expand is not None:
+            self.expand.switch_to_deploy()
+            self.act1 = self._deploy_activation(self.act1, None, None)
+            pending = shuffle_permutation(self.expand.conv.out_channels, self.shuffle1)
+        if self.depthwise is not None:
+            self.depthwise.switch_to_deploy(pending)
+            channels = self.depthwise.conv_1xk.out_channels
+            self.act2 = self._deploy_activation(
+                self.act2, pending, shuffle_permutation(channels, self.shuffle2))
+            self.compress.switch_to_deploy()
+            self.act3 = self._deploy_activation(
+                self.act3, None, shuffle_permutation(self.out_channels, self.shuffle3))
+        self.shuffle1 = self.shuffle2 = self.shuffle3 = ()
+
+    @staticmethod
+    def _deploy_activation(act: nn.Module, in_perm: Optional[torch.Tensor],
+                           out_perm: Optional[torch.Tensor]) -> nn.Module:
+        """``act`` read through ``in_perm`` and written through ``out_perm``, as one module."""
+        if isinstance(act, DynamicShiftMax):
+            return act.fuse(in_perm, out_perm)
+        permutation = compose(in_perm, out_perm)
+        return act if permutation is None else nn.Sequential(act, permutation_module(permutation))
 
     def extra_repr(self) -> str:
         return f'kind={self.kind}, residual={self.use_residual}'

@@ -7,11 +7,49 @@
   compress group conv, a channel shuffle and an expand group conv; MicroNet's official code splits
   that pair across two consecutive blocks (official repository, issues #8 and #15), so the
   blocks hold the group convs one by one.
+
+Each module's ``switch_to_deploy()`` turns it, in place, into its inference form (BN folded into the
+conv before it); the module computes the same function in eval mode and can no longer be trained.
 """
+import math
+from typing import Optional
+
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from .channel_shuffle import channel_shuffle
+from .channel_shuffle import ChannelShuffle, permutation_module, shuffle_permutation
+
+
+def fold_conv_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d,
+                 out_perm: Optional[torch.Tensor] = None) -> nn.Conv2d:
+    """``conv`` with ``bn`` (eval statistics) folded in.
+
+    ``out_perm`` commutes a channel permutation of the input past a depthwise conv: the returned
+    ``fused`` has permuted filters with ``fused(x)[:, out_perm] == bn(conv(x[:, out_perm]))``.
+    """
+    fused = fuse_conv_bn_eval(conv.eval(), bn.eval())
+    if out_perm is not None:
+        if fused.groups != fused.in_channels or fused.in_channels != fused.out_channels:
+            raise ValueError('only a depthwise conv commutes with a channel permutation')
+        with torch.no_grad():
+            inverse = torch.argsort(out_perm)
+            fused.weight.copy_(fused.weight[inverse])
+            fused.bias.copy_(fused.bias[inverse])
+    return fused
+
+
+def micro_factorized_groups(bottleneck: int, *widths: int) -> int:
+    """G of a Micro-Factorized pointwise conv by the paper's rule (Eq. 3), G = √(C/R) with C/R the
+    ``bottleneck`` width, taken as the divisor of ``bottleneck`` and every one of ``widths`` closest
+    to it (the larger one on a tie), so that both group convs are well formed.
+
+    Example: a 256-wide bottleneck between 576 and 512 channels gives √256 = 16.
+    """
+    common = math.gcd(bottleneck, *widths)
+    divisors = [g for g in range(1, common + 1) if common % g == 0]
+    target = math.sqrt(bottleneck)
+    return min(divisors, key=lambda g: (abs(g - target), -g))
 
 
 class SpatialSeparableConv(nn.Module):
@@ -43,6 +81,14 @@ class SpatialSeparableConv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.bn_1xk(self.conv_1xk(self.bn_kx1(self.conv_kx1(x))))
 
+    def switch_to_deploy(self, in_perm: Optional[torch.Tensor] = None) -> None:
+        """Fold the BNs. With ``in_perm`` (depthwise convs only) the convs are commuted past that
+        input permutation: afterwards ``self(x)[:, in_perm]`` equals the old
+        ``self(x[:, in_perm])``."""
+        self.conv_kx1 = fold_conv_bn(self.conv_kx1, self.bn_kx1, in_perm)
+        self.conv_1xk = fold_conv_bn(self.conv_1xk, self.bn_1xk, in_perm)
+        self.bn_kx1 = self.bn_1xk = nn.Identity()
+
 
 class GroupPointwiseConv(nn.Module):
     """1×1 group conv (no bias) + BN, no activation. (B, C_in, H, W) -> (B, C_out, H, W)."""
@@ -55,6 +101,10 @@ class GroupPointwiseConv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.bn(self.conv(x))
 
+    def switch_to_deploy(self) -> None:
+        """Fold the BN into the conv."""
+        self.conv, self.bn = fold_conv_bn(self.conv, self.bn), nn.Identity()
+
 
 class MicroFactorizedPointwise(nn.Module):
     """The paper's Micro-Factorized pointwise conv as one module: compress group conv → channel
@@ -63,7 +113,7 @@ class MicroFactorizedPointwise(nn.Module):
     Args:
         in_channels, out_channels: C_in, C_out.
         mid_channels: width between the two group convs (C/R in the paper).
-        groups: G of both group convs (the paper's G ≈ √(C/R)).
+        groups: G of both group convs (the paper's G ≈ √(C/R), :func:`micro_factorized_groups`).
 
     Shapes: (B, C_in, H, W) -> (B, C_out, H, W).
     """
@@ -72,7 +122,15 @@ class MicroFactorizedPointwise(nn.Module):
         super().__init__()
         self.groups = groups
         self.compress = GroupPointwiseConv(in_channels, mid_channels, groups)
+        self.shuffle = ChannelShuffle(groups)
         self.expand = GroupPointwiseConv(mid_channels, out_channels, groups)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.expand(channel_shuffle(self.compress(x), self.groups))
+        return self.expand(self.shuffle(self.compress(x)))
+
+    def switch_to_deploy(self) -> None:
+        """Fold the BNs; the shuffle becomes one precomputed channel gather."""
+        self.compress.switch_to_deploy()
+        self.expand.switch_to_deploy()
+        self.shuffle = permutation_module(
+            shuffle_permutation(self.compress.conv.out_channels, (self.groups,)))

@@ -3,6 +3,7 @@
 π = min(H·W·softmax_hw(BN(conv1×1(x))) / 3, 1) scales every position of x."""
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 
 class SpatialAttention(nn.Module):
@@ -22,3 +23,7 @@ class SpatialAttention(nn.Module):
         logits = self.bn(self.conv(x)).view(b, 1, h * w)
         gate = (logits.softmax(dim=-1) * (h * w / 3.0)).clamp(max=1.0)
         return x * gate.view(b, 1, h, w)
+
+    def switch_to_deploy(self) -> None:
+        """Fold the BN into the conv (in place, eval only)."""
+        self.conv, self.bn = fuse_conv_bn_eval(self.conv.eval(), self.bn.eval()), nn.Identity()

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
+from micronet_dense.engine.config_check import RUNNER_KEYS, ConfigError, check_config
+from micronet_dense.engine.run_config import load_run_config
 from micronet_dense.models.backbones.micronet import ARCH_ROWS, MicroNetArch
-from micronet_dense.utils.config_check import ConfigError, check_config
-from micronet_dense.utils.run_config import load_run_config
 
 REPO = Path(__file__).parents[2]
 CONFIGS = sorted(str(p) for p in REPO.glob('configs/*/*.py'))
@@ -17,6 +17,22 @@ SAMPLE_CONFIG = str(REPO / 'configs/pose/micronet_m0_coco_sample.py')
 @pytest.mark.parametrize('config', CONFIGS, ids=lambda p: Path(p).stem)
 def test_shipped_configs_pass(config):
     check_config(Config.fromfile(config))
+
+
+def test_runner_keys_are_the_keys_mmengine_reads():
+    # Runner.from_cfg's arguments (mmengine 0.10.7, read by hand) and keys its methods look up.
+    from_cfg = {'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader',
+                'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper',
+                'param_scheduler', 'val_evaluator', 'test_evaluator', 'default_hooks',
+                'custom_hooks', 'data_preprocessor', 'load_from', 'resume', 'launcher', 'env_cfg',
+                'log_processor', 'log_level', 'visualizer', 'default_scope', 'randomness',
+                'experiment_name'}
+    looked_up = {'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters', 'compile',
+                 'activation_checkpointing', 'efficient_conv_bn_eval'}
+    assert RUNNER_KEYS == from_cfg | looked_up
+    check_config({'compile': True, 'activation_checkpointing': ['backbone']})
+    with pytest.raises(ConfigError, match="complie: .* did you mean 'compile'"):
+        check_config({'complie': True})
 
 
 def run_args(tmp_path, **options):

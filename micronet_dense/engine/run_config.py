@@ -8,9 +8,12 @@ from typing import Sequence
 import torch
 from mmengine.config import Config, DictAction
 
+from micronet_dense.datasets.prepare import ensure_dataset
+from micronet_dense.registry import register_all_modules
+from micronet_dense.utils.config_paths import find_config
+
 from .config_check import check_config
-from .config_paths import find_config
-from .setup_env import register_all_modules
+from .label_counts import check_label_counts
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,18 +29,18 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
     """``args.config`` (a file or a shipped config's name) with ``--cfg-options`` merged,
     launcher and work dir set (default ``work_dirs/<config name>``), modules registered, the
-    config checked and the data of ``loaders`` in place. A torchrun launch (``--launcher
-    pytorch``) on a machine without CUDA starts its process group over gloo here and wraps the
-    model in DDP without a device: nccl needs CUDA, and mmengine's launcher and its default DDP
-    wrapper bind each process to a GPU.
+    config checked, the data of ``loaders`` in place, and the class / keypoint count the same in
+    head, data and metric. A torchrun launch (``--launcher pytorch``) on a machine without CUDA
+    starts its process group over gloo here and wraps the model in DDP without a device: nccl
+    needs CUDA, and mmengine's launcher and its default DDP wrapper bind each process to a GPU.
 
     Raises:
         ConfigError: a misspelt top-level key, an unknown argument or one of the wrong type
-            (:func:`~micronet_dense.utils.config_check.check_config`), before any data is touched.
+            (:func:`~micronet_dense.engine.config_check.check_config`), before any data is touched.
         DatasetNotFoundError: a dataset of ``loaders`` is missing (the message says where it goes).
+        ConfigError: the class or keypoint count differs between the model's head, the datasets
+            and the metrics (:func:`~micronet_dense.engine.label_counts.check_label_counts`).
     """
-    from micronet_dense.datasets.prepare import ensure_dataset
-
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     cfg = Config.fromfile(find_config(args.config))
     if args.cfg_options:
@@ -56,4 +59,5 @@ def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
     register_all_modules()
     check_config(cfg)
     ensure_dataset(cfg, loaders=loaders)
+    check_label_counts(cfg)
     return cfg

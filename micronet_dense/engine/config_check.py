@@ -13,29 +13,41 @@ argument is checked against the parameter names of the class (following ``**kwar
 base class that receives them) and, for plain annotations (``int``, ``float``, ``bool``, ``str``,
 ``dict``, ``Literal``, ``Optional``/``Union`` and sequences of these), against its type.
 """
+import ast
 import collections.abc
 import difflib
 import inspect
+import textwrap
 import types
 import typing
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
-import mmengine.runner  # noqa: F401  (registers mmengine's loops and hooks)
 from mmengine.registry import Registry
+from mmengine.runner import Runner  # importing it registers mmengine's loops and hooks
 from torch.utils.data import DataLoader
 
 from micronet_dense import registry as registries
-from .user_errors import UserError
+from micronet_dense.utils.user_errors import UserError
 
 
-# Keys Runner.from_cfg reads, keys the Config machinery itself uses, and this project's own keys
-# (``sample_data``: micronet_dense.datasets.prepare; ``input_shape``: the complexity tools).
-RUNNER_KEYS = frozenset({
-    'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg',
-    'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper', 'param_scheduler', 'val_evaluator',
-    'test_evaluator', 'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
-    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level', 'visualizer', 'default_scope',
-    'randomness', 'experiment_name', 'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters'})
+def _runner_keys() -> frozenset:
+    """Top-level keys mmengine's Runner reads: the arguments of ``Runner.__init__`` (which
+    ``Runner.from_cfg`` fills from the config) and the keys its methods look up with
+    ``self.cfg.get('key')`` (``model_wrapper_cfg``, ``sync_bn``, ``compile``, ...)."""
+    keys = set(inspect.signature(Runner.__init__).parameters) - {'self', 'cfg'}
+    for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(Runner)))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == 'get' and isinstance(node.func.value, ast.Attribute)
+                and node.func.value.attr == 'cfg' and isinstance(node.func.value.value, ast.Name)
+                and node.func.value.value.id == 'self' and node.args
+                and isinstance(node.args[0], ast.Constant)):
+            keys.add(node.args[0].value)
+    return frozenset(keys)
+
+
+RUNNER_KEYS = _runner_keys()
+# Keys the Config machinery itself uses, and this project's own keys (``sample_data``:
+# micronet_dense.datasets.prepare; ``input_shape``: the complexity tools).
 CONFIG_KEYS = frozenset({'_base_', 'custom_imports'})
 PROJECT_KEYS = frozenset({'sample_data', 'input_shape'})
 KNOWN_KEYS = RUNNER_KEYS | CONFIG_KEYS | PROJECT_KEYS
@@ -166,7 +178,8 @@ def _check_built(path: str, node: Mapping, registry: Any) -> List[str]:
         cls = registry.get(obj_type)
         if cls is None:
             return [f'{path}.type: {obj_type!r} is not registered in the {registry.name} '
-                    f'registry (scope {registry.scope})']
+                    f'registry (scope {registry.scope}); registered: '
+                    f'{", ".join(sorted(registry.module_dict))}']
     elif callable(obj_type):
         cls = obj_type
     else:
