@@ -16,6 +16,7 @@ from micronet_dense.apis import FrameSource
 from micronet_dense.apis.cli import (DETECTOR_NOTE, add_inference_arguments, build_inferencer,
                                      describe, person_boxes)
 from micronet_dense.utils.atomic_io import write_image_atomic
+from micronet_dense.utils.user_errors import exit_on_user_error
 
 
 def main() -> None:
@@ -39,4 +40,5 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_user_error(ValueError):
+        main()

@@ -1,4 +1,4 @@
-"""Every shipped config builds through the registry; pose budgets match spec A.3."""
+"""Every shipped config builds through the registry; pose budgets match the paper's Table 9."""
 from pathlib import Path
 
 import pytest

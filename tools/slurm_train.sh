@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Distributed training under Slurm, one task per GPU:
-#   [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS=...] \
+#   [PYTHON=python] [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS=...] \
 #       tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [train.py args, e.g. --auto-scale-lr]
 # GPUS over GPUS_PER_NODE nodes; the total batch is GPUS x the config's per-GPU batch, and
 # --auto-scale-lr scales the learning rate by it over auto_scale_lr.base_batch_size.
@@ -25,4 +25,4 @@ srun -p "${PARTITION}" \
     --cpus-per-task="${CPUS_PER_TASK}" \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u "$(dirname "$0")/train.py" "${CONFIG}" --work-dir="${WORK_DIR}" --launcher=slurm "$@"
+    "${PYTHON:-python}" -u "$(dirname "$0")/train.py" "${CONFIG}" --work-dir="${WORK_DIR}" --launcher=slurm "$@"

@@ -4,24 +4,21 @@
                                  [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
-import sys
 
 import torch
 from mmengine.runner import Runner, find_latest_checkpoint
 
-from micronet_dense.datasets.prepare import DatasetNotFoundError
-from micronet_dense.engine import (CheckpointLoadError, CheckpointMismatchError, WorkDirLockedError,
-                                   check_checkpoint_matches, mmengine_checkpoint_globals,
+from micronet_dense.engine import (check_checkpoint_matches, mmengine_checkpoint_globals,
                                    work_dir_lock)
-from micronet_dense.engine.config_check import ConfigError
 from micronet_dense.engine.run_config import add_run_arguments, load_run_config
 from micronet_dense.registry import MODELS
 from micronet_dense.utils.checked_json import DataFileError
+from micronet_dense.utils.user_errors import UserError, exit_on_user_error
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a micronet_dense model')
-    parser.add_argument('config')
+    parser.add_argument('config', help='config file or name of a shipped config')
     parser.add_argument('--resume', nargs='?', const='auto',
                         help='resume from CKPT, or from the latest checkpoint of the work dir')
     parser.add_argument('--amp', action='store_true',
@@ -36,10 +33,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    try:
-        cfg = load_run_config(args, loaders=('train_dataloader', 'val_dataloader'))
-    except (ConfigError, DatasetNotFoundError) as exc:
-        sys.exit(f'error: {exc}')
+    cfg = load_run_config(args, loaders=('train_dataloader', 'val_dataloader'))
     if args.amp and torch.cuda.is_available():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
@@ -47,25 +41,25 @@ def main() -> None:
         cfg.optim_wrapper.type = 'BF16OptimWrapper'
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
-            sys.exit(f'error: {args.config} has no auto_scale_lr.base_batch_size to scale from')
+            raise UserError(f'{args.config} has no auto_scale_lr.base_batch_size to scale from')
         cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
     # Checkpoints (resume, load_from) load with weights_only=True and mmengine's allow-list.
-    try:
-        with work_dir_lock(cfg.work_dir), mmengine_checkpoint_globals():
-            resume_from = cfg.load_from or find_latest_checkpoint(cfg.work_dir)
-            if cfg.resume and resume_from:
-                check_checkpoint_matches(resume_from, MODELS.build(cfg.model), cfg.model)
+    with work_dir_lock(cfg.work_dir), mmengine_checkpoint_globals():
+        resume_from = cfg.load_from or find_latest_checkpoint(cfg.work_dir)
+        if cfg.resume and resume_from:
+            check_checkpoint_matches(resume_from, MODELS.build(cfg.model), cfg.model)
+        try:
             Runner.from_cfg(cfg).train()
-    except (FloatingPointError, CheckpointLoadError, CheckpointMismatchError,
-            WorkDirLockedError) as exc:  # their messages say where
-        sys.exit(f'error: {exc}')
-    except DataFileError as exc:  # from a dataloader worker: its traceback, then the message
-        sys.exit(f'error: {str(exc).strip().splitlines()[-1]}')
+        except DataFileError as exc:  # from a dataloader worker: its traceback, then the message
+            raise DataFileError(str(exc).strip().splitlines()[-1]) from None
 
 
 if __name__ == '__main__':
-    main()
+    # A non-finite loss (FiniteLossHook) is reported like a user's mistake: the message says
+    # which iteration and which checkpoint to resume from.
+    with exit_on_user_error(FloatingPointError):
+        main()

@@ -22,6 +22,12 @@ env_cfg = dict(
 )
 # Multi-GPU runs may convert BatchNorm to SyncBatchNorm: sync_bn = 'torch'. Per-GPU batches of
 # the configs (32 pose crops, 8 Cityscapes crops) are large enough for plain BatchNorm.
+# The runner's visualizer: it logs the scalars and draws the predictions of
+# `tools/test.py --show-dir` (which adds an ImageFolderVisBackend writing DIR/<image>.png), so
+# every backend here receives them. For TensorBoard (pip install tensorboard) add
+# dict(type='TensorboardVisBackend'); for Weights & Biases, dict(type='WandbVisBackend').
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='DenseLocalVisualizer', vis_backends=vis_backends)
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 log_level = 'INFO'
 load_from = None

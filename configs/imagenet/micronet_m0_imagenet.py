@@ -1,4 +1,4 @@
-# MicroNet-M0 ImageNet classifier, official recipe (spec §4).
+# MicroNet-M0 ImageNet classifier, official recipe (paper §6.1).
 _base_ = [
     '../_base_/models/micronet_imagenet.py', '../_base_/datasets/imagenet.py',
     '../_base_/schedules/imagenet_600e.py', '../_base_/default_runtime.py'

@@ -7,7 +7,7 @@ _base_ = [
 # Head rows: (upsample, hidden, out, kernel, g1, g2, g3, g4, y1, y2, y3, r), see MicroNetPoseHead.
 # The widths are not published; the wide stride-8 block carries most parameters (its Dynamic
 # Shift-Max hyper-functions cost no per-pixel MAdds) and the stride-4 blocks stay narrow, which is
-# how the totals of spec A.3 are met.
+# how the totals of the paper's Table 9 are met.
 model = dict(
     backbone=dict(arch='m0'),
     head=dict(

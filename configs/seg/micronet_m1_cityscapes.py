@@ -6,7 +6,7 @@ _base_ = [
 ]
 # The MR-ASPP widths are not published. A 512-wide ASPP branch whose Micro-Factorized 1×1 conv
 # squeezes the stride-16 feature through 256 channels in √256 = 16 groups (the paper's G = √(C/R))
-# brings the model to the arXiv 2011.12289 totals (spec A.3).
+# brings the model to the arXiv 2011.12289 totals.
 model = dict(
     backbone=dict(arch='m1'),
     decode_head=dict(in_channels=(16, 576), channels=512, mid_channels=256, groups=None))

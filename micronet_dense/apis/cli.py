@@ -5,6 +5,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from micronet_dense.utils.user_errors import UserError
 from .detections import load_person_detections
 from .frame_source import Frame, FrameSource
 from .inferencer import MicroNetInferencer
@@ -17,7 +18,7 @@ DETECTOR_NOTE = (
 
 
 def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('config', help='pose or segmentation config')
+    parser.add_argument('config', help='pose or segmentation config (file or shipped name)')
     parser.add_argument('checkpoint', help='trained weights (.pth)')
     parser.add_argument('input', help='image, folder of images or video')
     parser.add_argument('--out', required=True, help='where the annotated output goes')
@@ -30,10 +31,13 @@ def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_inferencer(args: argparse.Namespace) -> MicroNetInferencer:
+    """The inferencer of ``args``; a missing detection file stops before the model loads."""
+    if args.det_file and not osp.isfile(args.det_file):
+        raise FileNotFoundError(f'detection file not found: {args.det_file}')
     inferencer = MicroNetInferencer(args.config, args.checkpoint, args.device, args.kpt_thr)
     if args.det_file and inferencer.task != 'pose':
-        raise SystemExit(f'error: --det-file gives person boxes for pose models; {args.config} '
-                         'is a segmentation config')
+        raise UserError(f'--det-file gives person boxes for pose models; {args.config} '
+                        'is a segmentation config')
     return inferencer
 
 

@@ -10,11 +10,13 @@ from micronet_dense.engine import mmengine_checkpoint_globals
 from ._pipeline import config_dataset_meta
 from micronet_dense.registry import MODELS
 from micronet_dense.registry import register_all_modules
+from micronet_dense.utils.config_paths import find_config
 
 
 def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = None,
                device: str = 'cpu', cfg_options: Optional[dict] = None) -> nn.Module:
     """Builds ``config.model`` in eval mode on ``device``, loading ``checkpoint`` if given.
+    ``config`` is a config file, a shipped config's name (``'micronet_m0_coco'``) or a Config.
 
     The backbone's own ``init_cfg`` (a pretrained file) is skipped: the checkpoint, or random
     official initialisation, is what the caller asked for. ``model.dataset_meta`` (class names and
@@ -22,7 +24,7 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
     was trained with (``meta['dataset_meta']``, saved by the runner), else the config's test
     dataset's.
     """
-    cfg = config if isinstance(config, Config) else Config.fromfile(str(config))
+    cfg = config if isinstance(config, Config) else Config.fromfile(find_config(config))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     register_all_modules()

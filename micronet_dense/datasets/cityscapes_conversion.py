@@ -2,7 +2,8 @@
 
 Label maps are drawn by cityscapesscripts' ``json2labelImg(json, png, 'trainIds')``, the
 reference rasteriser of the benchmark (mmseg's converter does the same). cityscapesscripts
-is imported only when converting, so the package runtime does not need it.
+is imported only when converting and comes with the ``cityscapes`` extra, so the package runtime
+does not need it.
 """
 import multiprocessing
 import os
@@ -13,9 +14,10 @@ from tqdm import tqdm
 
 from micronet_dense.datasets.cityscapes_labels import resolve_label
 from micronet_dense.utils.atomic_io import atomic_output_path
-from micronet_dense.utils.file_listing import list_files
 from micronet_dense.utils.checked_json import (DataFileError, check_fields, check_number,
                                                check_number_list, load_json)
+from micronet_dense.utils.file_listing import list_files
+from micronet_dense.utils.user_errors import import_optional
 
 POLYGONS_SUFFIX = '_gtFine_polygons.json'
 TRAIN_IDS_SUFFIX = '_gtFine_labelTrainIds.png'
@@ -57,8 +59,8 @@ def check_polygon_annotation(json_path: str) -> None:
 
 def polygons_to_train_ids_png(json_path: str) -> str:
     """Write the ``*_gtFine_labelTrainIds.png`` of one polygon file; return its path."""
-    from cityscapesscripts.preparation.json2labelImg import json2labelImg
-
+    json2labelImg = import_optional('cityscapesscripts.preparation.json2labelImg',
+                                    'cityscapes').json2labelImg
     check_polygon_annotation(json_path)
     out_path = json_path[:-len(POLYGONS_SUFFIX)] + TRAIN_IDS_SUFFIX
     with atomic_output_path(out_path) as tmp_path:
@@ -107,9 +109,11 @@ def convert_cityscapes(root: str, nproc: int = 1, out_dir: Optional[str] = None,
         FileNotFoundError: ``root/gtFine`` is missing or holds no polygon file.
         ValueError: ``nproc`` < 1, or a polygon file is malformed (see
             :func:`check_polygon_annotation`).
+        MissingDependencyError: cityscapesscripts is not installed (the ``cityscapes`` extra).
     """
     if nproc < 1:
         raise ValueError(f'nproc must be >= 1, got {nproc}')
+    import_optional('cityscapesscripts.preparation.json2labelImg', 'cityscapes')
     gt_dir = osp.join(root, 'gtFine')
     if not osp.isdir(gt_dir):
         raise FileNotFoundError(f'Cityscapes annotation folder {gt_dir} does not exist')

@@ -11,10 +11,12 @@ from mmengine.config import Config
 from mmengine.model import is_model_wrapper
 from torch import nn
 
+from micronet_dense.utils.user_errors import UserError
+
 from .safe_loading import CheckpointLoadError, read_checkpoint
 
 
-class CheckpointMismatchError(ValueError):
+class CheckpointMismatchError(UserError, ValueError):
     """A checkpoint whose parameters are not those of the model."""
 
 

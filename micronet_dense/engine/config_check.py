@@ -31,6 +31,7 @@ from mmengine.runner import Runner  # importing it registers mmengine's loops an
 from torch.utils.data import DataLoader
 
 from micronet_dense import registry as registries
+from micronet_dense.utils.user_errors import UserError
 
 
 def _runner_keys() -> frozenset:
@@ -86,7 +87,7 @@ NUMBER_RANGES = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config with unknown keys, unknown arguments or arguments of the wrong type."""
 
 

@@ -10,6 +10,7 @@ from mmengine.config import Config, DictAction
 
 from micronet_dense.datasets.prepare import ensure_dataset
 from micronet_dense.registry import register_all_modules
+from micronet_dense.utils.config_paths import find_config
 
 from .config_check import check_config
 from .label_counts import check_label_counts
@@ -26,12 +27,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
-    """``args.config`` with ``--cfg-options`` merged, launcher and work dir set (default
-    ``work_dirs/<config name>``), modules registered, the config checked, the data of
-    ``loaders`` in place, and the class / keypoint count the same in head, data and metric. A
-    torchrun launch (``--launcher pytorch``) on a machine without CUDA starts its process group
-    over gloo here and wraps the model in DDP without a device: nccl needs CUDA, and mmengine's
-    launcher and its default DDP wrapper bind each process to a GPU.
+    """``args.config`` (a file or a shipped config's name) with ``--cfg-options`` merged,
+    launcher and work dir set (default ``work_dirs/<config name>``), modules registered, the
+    config checked, the data of ``loaders`` in place, and the class / keypoint count the same in
+    head, data and metric. A torchrun launch (``--launcher pytorch``) on a machine without CUDA
+    starts its process group over gloo here and wraps the model in DDP without a device: nccl
+    needs CUDA, and mmengine's launcher and its default DDP wrapper bind each process to a GPU.
 
     Raises:
         ConfigError: a misspelt top-level key, an unknown argument or one of the wrong type
@@ -41,7 +42,7 @@ def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
             and the metrics (:func:`~micronet_dense.engine.label_counts.check_label_counts`).
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(find_config(args.config))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher

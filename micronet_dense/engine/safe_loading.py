@@ -19,7 +19,10 @@ from typing import Iterator
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
+from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.runner.checkpoint import load_from_local as mmengine_load_from_local
+
+from micronet_dense.utils.user_errors import UserError
 
 _HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 # How many mmengine_checkpoint_globals contexts are open (only the outermost sets up).
@@ -60,7 +63,7 @@ def mmengine_checkpoint_allowlist() -> list:
     ]
 
 
-class CheckpointLoadError(ValueError):
+class CheckpointLoadError(UserError, ValueError):
     """A checkpoint file that cannot be read: empty, truncated, damaged or not a checkpoint."""
 
 
@@ -75,11 +78,14 @@ def _unpickler_reason(exc: Exception) -> str:
     return ' '.join(text.split())
 
 
-def _load_from_local_naming_refusals(filename: str, map_location=None):
+def load_from_local(filename: str, map_location=None):
+    """mmengine's loader of local files, raising :class:`UnsafeCheckpointError` for a refused
+    pickle and :class:`CheckpointLoadError` for an empty or damaged file. Named as mmengine's:
+    its log line names the backend after ``load_from_``."""
     if osp.isfile(filename) and osp.getsize(filename) == 0:
         raise CheckpointLoadError(f'{filename}: empty file, not a checkpoint')
     try:
-        return load_from_local(filename, map_location)
+        return mmengine_load_from_local(filename, map_location)
     except pickle.UnpicklingError as exc:
         reason = ' '.join(line for line in str(exc).splitlines()
                           if 'GLOBAL' in line or 'refusing' in line)
@@ -112,12 +118,12 @@ def mmengine_checkpoint_globals() -> Iterator[None]:
         yield
         return
     _context_depth += 1
-    CheckpointLoader.register_scheme('', _load_from_local_naming_refusals, force=True)
+    CheckpointLoader.register_scheme('', load_from_local, force=True)
     try:
         with torch.serialization.safe_globals(mmengine_checkpoint_allowlist()):
             yield
     finally:
-        CheckpointLoader.register_scheme('', load_from_local, force=True)
+        CheckpointLoader.register_scheme('', mmengine_load_from_local, force=True)
         _context_depth -= 1
 
 

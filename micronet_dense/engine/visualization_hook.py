@@ -1,4 +1,5 @@
-"""Test-time hook writing one annotated image per test image (``tools/test.py --show-dir``)."""
+"""Test-time hook drawing each test image's predictions through the runner's visualizer
+(``tools/test.py --show-dir``)."""
 import os.path as osp
 from collections import defaultdict
 from typing import Optional, Sequence
@@ -17,57 +18,52 @@ from micronet_dense.visualization import DenseLocalVisualizer
 
 @HOOKS.register_module()
 class PredictionVisualizationHook(Hook):
-    """Draws the test predictions on their images and writes ``out_dir/<image name>.png``.
+    """Draws the test predictions on their images with the runner's visualizer (a
+    :class:`DenseLocalVisualizer`), which hands each drawing, named after its image, to all
+    its vis backends (``LocalVisBackend``, TensorBoard, the ``--show-dir`` folder...).
 
-    Segmentation samples are written as they come. A top-down pose sample is one person box, so
-    the poses are gathered per image and each image is written once, with all its persons, at
+    Segmentation samples are drawn as they come. A top-down pose sample is one person box, so
+    the poses are gathered per image and each image is drawn once, with all its persons, at
     the end of the test (all boxes the test saw are drawn: OKS-NMS belongs to the metric).
     Top-down testing only sees images through their person boxes, so an image without any
-    box gets no file. In distributed testing the poses are gathered and the main process writes
-    them; each process writes its own segmentation samples. Names, colours and skeleton are the
+    box is not drawn. In distributed testing the poses are gathered and the main process draws
+    them; each process draws its own segmentation samples. Names, colours and skeleton are the
     loaded checkpoint's ``dataset_meta`` (what the model was trained on), else the test set's.
-
-    Args:
-        out_dir: folder of the annotated images.
-        kpt_thr: keypoints scored below it are not drawn.
-        alpha: opacity of the segmentation overlay.
     """
 
     priority = 'LOW'
 
-    def __init__(self, out_dir: str, kpt_thr: float = 0.3, alpha: float = 0.5) -> None:
-        self.out_dir = out_dir
-        self.kpt_thr, self.alpha = kpt_thr, alpha
-        self._visualizer = None
+    def __init__(self) -> None:
+        self._visualizer: Optional[DenseLocalVisualizer] = None
         self._poses = defaultdict(list)
-        self._written = 0
+        self._drawn = 0
         self._checkpoint_dataset_meta = None
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         self._checkpoint_dataset_meta = (checkpoint.get('meta') or {}).get('dataset_meta')
 
     def before_test(self, runner) -> None:
-        # Built directly, not through the global get_instance, which would hand a second test
-        # run the first run's settings and replace the runner's current visualizer.
-        self._visualizer = DenseLocalVisualizer(name='show_dir', kpt_thr=self.kpt_thr,
-                                                alpha=self.alpha)
+        if not isinstance(runner.visualizer, DenseLocalVisualizer):
+            raise TypeError('PredictionVisualizationHook draws with the config\'s visualizer, '
+                            "which must be dict(type='DenseLocalVisualizer', ...); it is "
+                            f'{type(runner.visualizer).__name__}')
+        self._visualizer = runner.visualizer
         self._visualizer.dataset_meta = (self._checkpoint_dataset_meta
                                          or runner.test_dataloader.dataset.metainfo)
         self._poses.clear()
-        self._written = 0
+        self._drawn = 0
 
-    def _write(self, img_path: str, data_sample: BaseDataElement) -> None:
+    def _draw(self, img_path: str, data_sample: BaseDataElement) -> None:
         image = LoadImage()(dict(img_path=img_path))['img']
-        name = osp.splitext(osp.basename(img_path))[0] + '.png'
-        self._visualizer.add_datasample(name, image, data_sample,
-                                        out_file=osp.join(self.out_dir, name))
-        self._written += 1
+        name = osp.splitext(osp.basename(img_path))[0]
+        self._visualizer.add_datasample(name, image, data_sample)
+        self._drawn += 1
 
     def after_test_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
                         outputs: Optional[Sequence[BaseDataElement]] = None) -> None:
         for sample in outputs or ():
             if 'pred_sem_seg' in sample:
-                self._write(sample.img_path, BaseDataElement(pred_sem_seg=sample.pred_sem_seg))
+                self._draw(sample.img_path, BaseDataElement(pred_sem_seg=sample.pred_sem_seg))
             else:
                 pred = sample.pred_instances
                 self._poses[sample.img_path].append(
@@ -84,6 +80,7 @@ class PredictionVisualizationHook(Hook):
                                     disable=not gathered):
             keypoints, scores, bboxes = (np.stack(field) for field in zip(*poses))
             instances = InstanceData(keypoints=keypoints, keypoint_scores=scores, bboxes=bboxes)
-            self._write(img_path, BaseDataElement(pred_instances=instances))
+            self._draw(img_path, BaseDataElement(pred_instances=instances))
         self._poses.clear()
-        print_log(f'wrote {self._written} annotated image(s) to {self.out_dir}', logger='current')
+        print_log(f"drew {self._drawn} test image(s) for the visualizer's backends",
+                  logger='current')

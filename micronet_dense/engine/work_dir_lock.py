@@ -16,10 +16,12 @@ from typing import Iterator
 
 from mmengine.logging import print_log
 
+from micronet_dense.utils.user_errors import UserError
+
 LOCK_FILE = '.train.lock'
 
 
-class WorkDirLockedError(RuntimeError):
+class WorkDirLockedError(UserError, RuntimeError):
     """Another live run holds the work dir."""
 
 

@@ -1,4 +1,5 @@
-"""Parameters and multiply-adds in the MicroNet paper's convention (spec A.4).
+"""Parameters and multiply-adds in the MicroNet paper's convention (Table 1; §4
+costs Dynamic Shift-Max).
 
 Counted: every conv and linear layer (the Dynamic Shift-Max hyper-function FCs included) and the
 application of each K=2 Dynamic Shift-Max, 4·H·W·C. Not counted: BN, pooling, element-wise ops and

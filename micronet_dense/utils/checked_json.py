@@ -10,13 +10,15 @@ import os.path as osp
 import re
 from typing import Any, Sequence
 
+from .user_errors import UserError
+
 # A JSON string literal, or one of the constants outside strings.
 _STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
 # An object key: the last one before a constant names its field.
 _KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
 
 
-class DataFileError(ValueError):
+class DataFileError(UserError, ValueError):
     """A data file (annotations, detections, polygons, an image) that cannot be used as it is; the
     message names the file and the place."""
 

@@ -2,15 +2,18 @@
 from types import SimpleNamespace
 
 from micronet_dense.engine import PredictionVisualizationHook
+from micronet_dense.visualization import DenseLocalVisualizer
 
 
-def test_checkpoint_dataset_meta_wins_over_the_test_set(tmp_path):
+def test_checkpoint_dataset_meta_wins_over_the_test_set():
     test_set = SimpleNamespace(metainfo=dict(classes=('road', 'sky'), palette=[[0, 0, 0]] * 2))
-    runner = SimpleNamespace(test_dataloader=SimpleNamespace(dataset=test_set))
-    hook = PredictionVisualizationHook(out_dir=str(tmp_path))
+    visualizer = DenseLocalVisualizer(name='test_checkpoint_dataset_meta')
+    runner = SimpleNamespace(test_dataloader=SimpleNamespace(dataset=test_set),
+                             visualizer=visualizer)
+    hook = PredictionVisualizationHook()
     hook.before_test(runner)
-    assert hook._visualizer.dataset_meta['classes'] == ('road', 'sky')
+    assert visualizer.dataset_meta['classes'] == ('road', 'sky')
     trained = dict(classes=('disc', 'bar'), palette=[[1, 2, 3], [4, 5, 6]])
     hook.after_load_checkpoint(runner, dict(meta=dict(dataset_meta=trained)))
     hook.before_test(runner)
-    assert hook._visualizer.dataset_meta == trained
+    assert visualizer.dataset_meta == trained

@@ -1,4 +1,5 @@
-"""An independent re-statement of the official MicroNet module tree (spec §1.3, §2), used only as the
+"""An independent re-statement of the official MicroNet module tree (`backbone/microconfig.py`,
+`micronet.py`, `activation.py` of the official code), used only as the
 reference the tests compare against. It follows the official nn.Sequential positions so that its
 state dict has the released checkpoints' key names; it shares no code with micronet_dense."""
 import torch

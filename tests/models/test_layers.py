@@ -84,7 +84,7 @@ def test_dynamic_shift_max_training_and_inference_paths_agree():
 
 
 def test_squeeze_width_rule():
-    # C=384, reduction 16 -> 24; C=16, reduction 8 -> 2 -> raised to 4 (spec §1.4 tables).
+    # C=384, reduction 16 -> 24; C=16, reduction 8 -> 2 -> raised to 4 (the official code's rule).
     assert DynamicShiftMax(384, 16, 1, 12).fc1.out_features == 24
     assert DynamicShiftMax(16, 8, 1, 4).fc1.out_features == 4
     assert DynamicShiftMax(144, 8, 2, 6).fc1.out_features == 20

@@ -43,6 +43,19 @@ def test_pose_show_dir_writes_each_image_with_its_persons(monkeypatch, tmp_path,
         assert (np.abs(drawn.astype(int) - original).max(axis=-1) > 60).sum() > 100  # boxes drawn
 
 
+def test_show_dir_images_reach_the_configs_vis_backends(monkeypatch, tmp_path,
+                                                       cityscapes_sample_root, seg_checkpoint):
+    show_dir = run_test_tool(monkeypatch, tmp_path, SEG_SAMPLE_CONFIG, seg_checkpoint,
+                             cityscapes_sample_root, [])
+    # The config's LocalVisBackend (work_dir/<run>/vis_data/vis_image/<name>_<step>.png) got the
+    # same drawings as the --show-dir folder.
+    local = sorted((tmp_path / 'work').glob('*/vis_data/vis_image/*.png'))
+    assert [p.name for p in local] == [p.stem + '_0.png' for p in sorted(show_dir.iterdir())]
+    for path in local:
+        shown = cv2.imread(str(show_dir / path.name.replace('_0.png', '.png')))
+        np.testing.assert_array_equal(cv2.imread(str(path)), shown)
+
+
 def test_segmentation_show_dir_writes_one_image_per_val_image(monkeypatch, tmp_path,
                                                               cityscapes_sample_root,
                                                               seg_checkpoint):

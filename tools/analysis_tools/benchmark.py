@@ -14,11 +14,12 @@ import json
 from micronet_dense.apis import init_model
 from micronet_dense.deployment.benchmark import BACKENDS, benchmark, variant_name
 from micronet_dense.utils.atomic_io import write_json_atomic
+from micronet_dense.utils.user_errors import exit_on_user_error
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
+    parser.add_argument('config', help='config file or name of a shipped config')
     parser.add_argument('--checkpoint', help='weights to load (default: random initialisation)')
     parser.add_argument('--backend', choices=BACKENDS, default='torch')
     parser.add_argument('--fast', action='store_true', help='the fused inference model')
@@ -52,4 +53,5 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_user_error():
+        main()

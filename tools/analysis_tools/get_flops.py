@@ -9,11 +9,12 @@ import json
 
 from micronet_dense.apis import init_model
 from micronet_dense.models.complexity import model_complexity
+from micronet_dense.utils.user_errors import exit_on_user_error
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
+    parser.add_argument('config', help='config file or name of a shipped config')
     parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
                         help="input size (default: the config's input_shape, else 224 224)")
     parser.add_argument('--mmengine', action='store_true',
@@ -52,4 +53,5 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_user_error():
+        main()

@@ -12,6 +12,7 @@ import json
 from typing import Optional, Sequence
 
 from micronet_dense.datasets.cityscapes_conversion import convert_cityscapes
+from micronet_dense.utils.user_errors import exit_on_user_error
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -21,13 +22,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('--out-dir', help='folder of the split lists (default: the root)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
-    try:
-        lists = convert_cityscapes(args.cityscapes_path, nproc=args.nproc, out_dir=args.out_dir,
-                                   progress=not args.no_progress)
-    except (FileNotFoundError, ValueError) as exc:
-        raise SystemExit(f'cityscapes converter: {exc}')
+    lists = convert_cityscapes(args.cityscapes_path, nproc=args.nproc, out_dir=args.out_dir,
+                               progress=not args.no_progress)
     print(json.dumps({split: len(names) for split, names in lists.items()}))
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_user_error(ValueError):
+        main()

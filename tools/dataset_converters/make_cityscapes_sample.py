@@ -14,6 +14,7 @@ import json
 from typing import Optional, Sequence
 
 from micronet_dense.datasets.samples.cityscapes import make_cityscapes_sample
+from micronet_dense.utils.user_errors import exit_on_user_error
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -26,14 +27,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                         help='1024x2048 images (default 256x512)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
-    try:
-        samples = make_cityscapes_sample(args.out, args.train_images, args.val_images,
-                                         seed=args.seed, full_resolution=args.full_resolution,
-                                         progress=not args.no_progress)
-    except (ValueError, FileExistsError) as exc:
-        raise SystemExit(f'make_cityscapes_sample: {exc}')
+    samples = make_cityscapes_sample(args.out, args.train_images, args.val_images,
+                                     seed=args.seed, full_resolution=args.full_resolution,
+                                     progress=not args.no_progress)
     print(json.dumps({split: len(names) for split, names in samples.items()}))
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_user_error(ValueError, FileExistsError):
+        main()

@@ -11,6 +11,7 @@ import json
 from typing import Optional, Sequence
 
 from micronet_dense.datasets.samples.coco_keypoints import make_coco_sample
+from micronet_dense.utils.user_errors import exit_on_user_error
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -23,14 +24,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                         metavar=('W', 'H'))
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
-    try:
-        counts = make_coco_sample(args.out, args.train_images, args.val_images, seed=args.seed,
-                                  image_size=tuple(args.image_size),
-                                  progress=not args.no_progress)
-    except (ValueError, FileExistsError) as exc:
-        raise SystemExit(f'make_coco_sample: {exc}')
+    counts = make_coco_sample(args.out, args.train_images, args.val_images, seed=args.seed,
+                              image_size=tuple(args.image_size),
+                              progress=not args.no_progress)
     print(json.dumps(counts))
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_user_error(ValueError, FileExistsError):
+        main()

@@ -17,11 +17,12 @@ import json
 from micronet_dense.apis import init_model
 from micronet_dense.deployment.onnx import (DEFAULT_OPSET, export_onnx, output_names,
                                             unit_scale_random_weights)
+from micronet_dense.utils.user_errors import exit_on_user_error
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
+    parser.add_argument('config', help='config file or name of a shipped config')
     parser.add_argument('checkpoint', help="a checkpoint file, or 'none' for random weights "
                         '(drawn so that the outputs are of unit scale and the check means something)')
     parser.add_argument('out', help='the .onnx file to write')
@@ -52,4 +53,5 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_user_error():
+        main()

@@ -8,24 +8,25 @@ Segmentation: the (augmented) image with its label map overlaid and a legend.
 """
 import argparse
 import os.path as osp
-import sys
 
 import numpy as np
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from tqdm import tqdm
 
-from micronet_dense.datasets.prepare import DatasetNotFoundError, ensure_dataset
+from micronet_dense.datasets.prepare import ensure_dataset
+from micronet_dense.engine.config_check import check_config
 from micronet_dense.registry import DATASETS
 from micronet_dense.registry import register_all_modules
 from micronet_dense.utils.atomic_io import write_image_atomic
-from micronet_dense.engine.config_check import ConfigError, check_config
+from micronet_dense.utils.config_paths import find_config
+from micronet_dense.utils.user_errors import UserError, exit_on_user_error
 from micronet_dense.visualization import draw_transformed_sample
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
+    parser.add_argument('config', help='config file or name of a shipped config')
     parser.add_argument('--output-dir', default='work_dirs/browse_dataset')
     parser.add_argument('--num', type=int, default=20, help='samples to write (default 20)')
     parser.add_argument('--phase', choices=['train', 'val'], default='train',
@@ -38,21 +39,18 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(find_config(args.config))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     register_all_modules()
     loader = f'{args.phase}_dataloader'
-    try:
-        check_config(cfg)
-        ensure_dataset(cfg, loaders=(loader, ))
-    except (ConfigError, DatasetNotFoundError) as exc:
-        sys.exit(f'error: {exc}')
+    check_config(cfg)
+    ensure_dataset(cfg, loaders=(loader, ))
     dataset = DATASETS.build(cfg[loader].dataset)
     *transforms, pack = dataset.pipeline.transforms
     if not type(pack).__name__.startswith('Pack'):
-        sys.exit(f'error: the {args.phase} pipeline of {args.config} should end with a Pack* '
-                 f'transform, ends with {type(pack).__name__}')
+        raise UserError(f'the {args.phase} pipeline of {args.config} should end with a Pack* '
+                        f'transform, ends with {type(pack).__name__}')
     np.random.seed(args.seed)
     num = min(args.num, len(dataset))
     for index in tqdm(range(num), desc='browse dataset', unit='sample'):
@@ -67,4 +65,5 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_user_error():
+        main()

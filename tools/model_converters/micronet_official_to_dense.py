@@ -7,13 +7,13 @@ The full output loads into configs/imagenet/micronet_m*_imagenet.py (``init_mode
 """
 import argparse
 import os
-import sys
 
 import torch
 
-from micronet_dense.engine import CheckpointLoadError, read_checkpoint
+from micronet_dense.engine import read_checkpoint
 from micronet_dense.models.official_checkpoint import convert_official_state_dict
 from micronet_dense.utils.atomic_io import atomic_output_path
+from micronet_dense.utils.user_errors import UserError, exit_on_user_error
 
 
 def main() -> None:
@@ -23,14 +23,12 @@ def main() -> None:
     parser.add_argument('--backbone-only', action='store_true',
                         help='keep only the backbone, without the "backbone." prefix')
     args = parser.parse_args()
+    checkpoint = read_checkpoint(args.src)  # errors name the file
     try:
-        checkpoint = read_checkpoint(args.src)
         arch, state_dict = convert_official_state_dict(checkpoint,
                                                        backbone_only=args.backbone_only)
-    except (FileNotFoundError, CheckpointLoadError) as exc:  # they name the file
-        sys.exit(f'error: {exc}')
     except (ValueError, KeyError) as exc:
-        sys.exit(f'error: {args.src}: {exc.args[0]}')
+        raise UserError(f'{args.src}: {exc.args[0]}') from None
     out = dict(state_dict=state_dict, meta=dict(arch=arch, source=os.path.basename(args.src),
                                                 backbone_only=args.backbone_only))
     with atomic_output_path(args.dst) as tmp_path:
@@ -39,4 +37,5 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    with exit_on_user_error():
+        main()

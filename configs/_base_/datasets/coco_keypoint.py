@@ -1,4 +1,4 @@
-# COCO 2017 person keypoints, top-down (SimpleBaseline / HRNet recipe, spec §6.4): GT boxes for
+# COCO 2017 person keypoints, top-down (SimpleBaseline / HRNet recipe, paper §6.3): GT boxes for
 # training, the person detector's boxes for validation, 256×192 crops, σ=2 heatmaps at 64×48.
 _base_ = ['../default_runtime.py']
 data_root = 'data/coco/'

@@ -87,8 +87,9 @@ ARCH_SETTINGS: Dict[str, dict] = {
     'm3': dict(stem_groups=(4, 3), cls_hidden=1024, dropout=0.1, init_a=(1.0, 0.5), init_b=(0.0, 0.5)),
 }
 
-# The ImageNet classifiers: exact parameters, MAdds at 224×224 in the paper convention (spec A.4,
-# `tools/analysis_tools/get_flops.py`), top-1 of the released weights. Checked by tests.
+# The ImageNet classifiers: exact parameters, MAdds at 224×224 in the convention that gives the
+# paper's Table 1 totals (`micronet_dense/utils/complexity.py`), top-1 of the released weights.
+# Checked by tests.
 ARCH_COMPLEXITY: Dict[str, dict] = {
     'm0': dict(params=1_019_590, madds=3_913_008, top1=46.6),
     'm1': dict(params=1_777_587, madds=5_953_824, top1=51.4),

@@ -1,4 +1,5 @@
-"""MicroNet's ImageNet classification head, as in the official code (spec §1.5-7, §2.2)."""
+"""MicroNet's ImageNet classification head, as in the official code
+(`backbone/micronet.py`), which refines the paper's Table 1 'avg pool → 2fc → softmax'."""
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule

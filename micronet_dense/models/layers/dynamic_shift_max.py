@@ -3,7 +3,8 @@
 y = max_k (a_k · x + b_k · x̂) over K ∈ {1, 2} fusions (K = 1 is a single linear fusion, no max), with
 J = 2 inputs: x and its circular channel shift x̂. The coefficients come from a hyper-function:
 global average pool → FC → ReLU → FC → h-sigmoid, rescaled to [-act_max, act_max] and offset by
-fixed initial values. The shift moves by one group *and* one channel inside the group (spec §2.1),
+fixed initial values. The shift moves by one group *and* one channel inside the group (the official
+code's `backbone/activation.py`),
 not the paper's j·C/G formula, so that released weights give identical outputs.
 """
 import copy

@@ -1,6 +1,7 @@
 """One row of MicroNet's official configuration: a Micro-Block as the official code builds it.
 
-The paper's Micro-Blocks A/B/C and the code's rows are offset by one group conv (spec §1.1): a row is
+The paper's Micro-Blocks A/B/C and the code's rows are offset by one group conv (paper §5.1 and
+Fig. 4; the author explains the split in the official repository's issues #8 and #15): a row is
 
 * kind ``'A'`` (paper Micro-Block-A, lite combination): MF-depthwise that expands channels → act2 →
   shuffles → compress group conv → act3 → shuffles;
@@ -39,7 +40,7 @@ class MicroBlockConfig(NamedTuple):
 
 
 class ActivationConfig(NamedTuple):
-    """Dynamic Shift-Max settings shared by a whole model (spec §1.3)."""
+    """Dynamic Shift-Max settings shared by a whole model (official `backbone/microconfig.py`)."""
     reduction: int = 8
     act_max: float = 2.0
     init_a: Tuple[float, float] = (1.0, 1.0)

@@ -5,7 +5,8 @@
   first conv it is the MicroNet stem.
 * :class:`GroupPointwiseConv`: a 1×1 group conv + BN. The Micro-Factorized *pointwise* conv is a
   compress group conv, a channel shuffle and an expand group conv; MicroNet's official code splits
-  that pair across two consecutive blocks (spec §1.1), so the blocks hold the group convs one by one.
+  that pair across two consecutive blocks (official repository, issues #8 and #15), so the
+  blocks hold the group convs one by one.
 
 Each module's ``switch_to_deploy()`` turns it, in place, into its inference form (BN folded into the
 conv before it); the module computes the same function in eval mode and can no longer be trained.

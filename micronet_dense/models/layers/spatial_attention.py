@@ -1,5 +1,6 @@
 """Spatial attention of Dynamic ReLU (DY-ReLU-C, Chen et al., ECCV 2020), as its authors implement it
-(spec §6.3): π = min(H·W·softmax_hw(BN(conv1×1(x))) / 3, 1) scales every position of x."""
+(microsoft/DynamicHead `dyrelu.py`; the pose head of paper §6.3 uses it):
+π = min(H·W·softmax_hw(BN(conv1×1(x))) / 3, 1) scales every position of x."""
 import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
