@@ -1,5 +1,5 @@
 """Short training runs on the built-in sample sets: the metric rises clearly above an untrained model.
-(The full sample schedules and their curves are in the README / closing notes.)"""
+(The full sample schedules and the figures they reach: docs/training.md.)"""
 from mmengine.runner import Runner
 
 from tests.sample_runs import POSE_SAMPLE, SEG_SAMPLE, sample_config
