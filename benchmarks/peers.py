@@ -19,25 +19,17 @@ import tempfile
 from typing import Dict, List, NamedTuple, Tuple
 
 import numpy as np
-import torch
 
-from micronet_dense.apis import init_model
 from micronet_dense.deployment.benchmark import flush_denormal, time_interleaved
-from micronet_dense.deployment.onnx import (INPUT_NAME, export_onnx, ort_session,
-                                            unit_scale_random_weights)
+from micronet_dense.deployment.onnx import INPUT_NAME, export_onnx, ort_session
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
     sys.path.insert(0, REPO)
-from benchmarks.common import make_row  # noqa: E402
+from benchmarks.common import make_row, shipped_model  # noqa: E402
 
 PEERS_DIR_VARIABLE = 'MICRONET_PEERS_DIR'
 THREADS = 2
-CONFIGS = {'pose': osp.join(REPO, 'configs/pose/micronet_{}_coco.py'),
-           'seg': osp.join(REPO, 'configs/seg/micronet_{}_cityscapes.py')}
-# Unit-scale weights are drawn on a smaller input than the timed one for segmentation: the scale
-# of the outputs barely depends on the size, the cost of the probe does.
-PROBE_SHAPES = {'pose': (256, 192), 'seg': (256, 512)}
 
 
 class Peer(NamedTuple):
@@ -99,10 +91,8 @@ def with_dynamic_batch(model):
 
 
 def _micronet_export(task: str, arch: str, shape: Tuple[int, int], workdir: str) -> str:
-    torch.manual_seed(0)
-    model = unit_scale_random_weights(init_model(CONFIGS[task].format(arch)), PROBE_SHAPES[task])
     path = osp.join(workdir, f'{task}_{arch}.onnx')
-    export_onnx(model, path, shape, fast=True)
+    export_onnx(shipped_model(task, arch), path, shape, fast=True)
     return path
 
 
