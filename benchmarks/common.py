@@ -59,8 +59,8 @@ def check_row(row: dict) -> dict:
 
 def shipped_model(task: str, arch: str) -> nn.Module:
     """The shipped ``task`` config of ``arch`` (e.g. ``'pose'``, ``'m3'``) with random weights of
-    unit-scale outputs (:func:`unit_scale_random_weights`), in eval mode: freshly initialised, a pose
-    head outputs ~1e-34 and its timing would measure denormal arithmetic."""
+    unit-scale outputs (:func:`unit_scale_random_weights`), in eval mode: freshly initialised, a
+    pose head outputs ~1e-34 and its timing would measure denormal arithmetic."""
     torch.manual_seed(0)
     return unit_scale_random_weights(init_model(CONFIGS[task].format(arch)), PROBE_SHAPES[task])
 

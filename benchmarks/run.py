@@ -94,7 +94,8 @@ def peer_table(rows: List[dict], cpu: str) -> List[str]:
     lines = [f'Side by side with the peer model of each task on {cpu}, in the same process and '
              'onnxruntime session options, interleaved rounds; "× peer" is the ratio to the peer '
              '(time: lower is faster; rate: higher is faster).', '',
-             '| benchmark | setting | value | unit | peer | × peer |', '|---|---|---:|---|---|---:|']
+             '| benchmark | setting | value | unit | peer | × peer |',
+             '|---|---|---:|---|---|---:|']
     for row in rows:
         if 'peer' in row:
             lines.append(f"| {row['benchmark']} | {row['setting']} | {row['value']:.4g} | "

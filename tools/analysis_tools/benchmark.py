@@ -23,8 +23,8 @@ from micronet_dense.utils.user_errors import exit_on_user_error
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config file or name of a shipped config')
-    parser.add_argument('--checkpoint', help='weights to load (default: random weights of unit-scale '
-                        'outputs)')
+    parser.add_argument('--checkpoint', help='weights to load (default: random weights of '
+                        'unit-scale outputs)')
     parser.add_argument('--backend', choices=BACKENDS, default='torch')
     parser.add_argument('--fast', action='store_true', help='the fused inference model')
     parser.add_argument('--batch-size', type=int, default=1)
@@ -52,7 +52,8 @@ def main() -> None:
                   input_shape=list(shape), warmup=args.warmup, flush_denormal=True, **stats)
     print(f'{name}, batch {args.batch_size}, {args.threads} thread(s), 3x{shape[0]}x{shape[1]}: '
           f'p50 {stats["p50_ms"]:.2f} ms, p90 {stats["p90_ms"]:.2f} ms, p99 {stats["p99_ms"]:.2f} ms, '
-          f'mean {stats["mean_ms"]:.2f} ms, {stats["throughput"]:.1f} img/s (denormals flushed to zero)')
+          f'mean {stats["mean_ms"]:.2f} ms, {stats["throughput"]:.1f} img/s '
+          '(denormals flushed to zero)')
     if args.out:
         write_json_atomic(args.out, result, indent=2)
     print(json.dumps(result))

@@ -80,8 +80,8 @@ class MicroNetPoseHead(BaseModule):
 
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         x = feats[-1]
-        for factor, before, block, attention in zip(self.upsample, self.before_upsample, self.blocks,
-                                                    self.attentions):
+        stages = zip(self.upsample, self.before_upsample, self.blocks, self.attentions)
+        for factor, before, block, attention in stages:
             x = attention(block(_upsample(before(x), factor)))
         return _upsample(self.final(x), self.heatmap_upsample)
 
