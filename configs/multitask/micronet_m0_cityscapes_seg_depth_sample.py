@@ -1,7 +1,8 @@
 # MicroNet-M0 segmentation + depth on the built-in Cityscapes-format sample set (its disparity and
 # camera files come from the same scene geometry as its labels): the model of
 # configs/multitask/micronet_m0_cityscapes_seg_depth.py with the data, crops and CPU schedule of
-# configs/seg/micronet_m0_cityscapes_sample.py, so both train for the same iterations (Δm).
+# configs/seg/micronet_m0_cityscapes_sample.py (Adam without weight decay, so no parameter-wise
+# decay for the learned task weights), so both train for the same iterations (Δm).
 _base_ = ['../seg/micronet_m0_cityscapes_sample.py']
 model = dict(
     _delete_=True,
@@ -41,5 +42,4 @@ val_evaluator = [
     dict(type='DepthMetric', min_depth=1e-3, max_depth=80.0, prefix='depth'),
 ]
 test_evaluator = val_evaluator
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'task_weighting': dict(decay_mult=0.0)}))
 default_hooks = dict(checkpoint=dict(save_best='seg/mIoU', rule='greater'))
