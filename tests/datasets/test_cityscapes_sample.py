@@ -60,8 +60,8 @@ def test_layout_and_names(sample):
                 assert polygon.dtype.kind == 'i'
                 assert polygon.min() >= 0 and polygon[:, 0].max() < 512 \
                     and polygon[:, 1].max() < 256
-    assert sorted(os.listdir(root)) == [MANIFEST_NAME, 'camera', 'disparity', 'gtFine',
-                                        'leftImg8bit']
+    assert sorted(os.listdir(root)) == sorted([MANIFEST_NAME, 'camera', 'disparity', 'gtFine',
+                                               'leftImg8bit'])
     # no labelTrainIds (the converter's job), no temporary file left behind
     written = [path.name for path in root.rglob('*') if path.is_file()]
     assert not [name for name in written if 'labelTrainIds' in name or name.startswith('.')]
