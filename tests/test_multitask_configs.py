@@ -66,8 +66,9 @@ def test_sample_configs_are_the_full_models_on_the_segmentation_sample_schedule(
     assert multi.model.tasks.seg.head == seg.model.decode_head  # the sample's attention pooling
     full.tasks.seg.head.update(pool_kernel_size=seg.model.decode_head.pool_kernel_size,
                                pool_stride=seg.model.decode_head.pool_stride)
+    full.tasks.depth.loss.loss_weight = 0.1  # the sample's balance of the two losses
     assert multi.model == full
-    assert depth.model.tasks == dict(depth=full.tasks.depth)
+    assert depth.model.tasks == dict(depth=full.tasks.depth)  # the same depth loss weight
     for cfg in (multi, depth):
         for key in ('train_cfg', 'param_scheduler', 'optim_wrapper', 'sample_data', 'crop_size'):
             assert cfg[key] == seg[key], key
