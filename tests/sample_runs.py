@@ -1,10 +1,14 @@
 """Configs of short runs on sample sets generated in a test's tmp_path, and ``tools/train.py`` in a
 process of its own (shared by the tests that train)."""
+import json
 import os
+import os.path as osp
 import subprocess
 import sys
 from pathlib import Path
 
+import cv2
+import numpy as np
 from mmengine.config import Config
 
 from micronet_dense.datasets.prepare import ensure_dataset
@@ -12,6 +16,7 @@ from micronet_dense.datasets.prepare import ensure_dataset
 REPO = Path(__file__).parents[1]
 POSE_SAMPLE = 'configs/pose/micronet_m0_coco_sample.py'
 SEG_SAMPLE = 'configs/seg/micronet_m0_cityscapes_sample.py'
+MULTITASK = 'configs/multitask/micronet_m0_cityscapes_seg_depth.py'
 # Pose runs of seconds: 12 training instances in batches of 4 (3 iterations an epoch),
 # 8 detections to evaluate, a checkpoint every epoch.
 TINY_POSE = {'sample_data.num_train_images': 6, 'sample_data.num_val_images': 3,
@@ -48,6 +53,41 @@ def sample_config(path: str, tmp_path, epochs: int, **overrides) -> Config:
     options.update(overrides)
     cfg.merge_from_dict(options)
     ensure_dataset(cfg)
+    return cfg
+
+
+def write_depth_files(root: str, baseline: float = 0.2, fx: float = 500.0) -> None:
+    """A disparity PNG and a camera JSON for every image of a Cityscapes-layout ``root``: a
+    ground plane (disparity growing down the rows), no measurement in the top third."""
+    for folder, _, files in os.walk(osp.join(root, 'leftImg8bit')):
+        for file in files:
+            h, w = cv2.imread(osp.join(folder, file)).shape[:2]
+            rows = np.arange(h, dtype=np.float64)[:, None].repeat(w, 1)
+            disparity = np.where(rows > h / 3, (rows - h / 3) / 4, 0)
+            encoded = np.where(disparity > 0, disparity * 256 + 1, 0).astype(np.uint16)
+            stem = file[:-len('_leftImg8bit.png')]
+            for kind in ('disparity', 'camera'):
+                os.makedirs(folder.replace('leftImg8bit', kind), exist_ok=True)
+            cv2.imwrite(osp.join(folder.replace('leftImg8bit', 'disparity'),
+                                 stem + '_disparity.png'), encoded)
+            with open(osp.join(folder.replace('leftImg8bit', 'camera'), stem + '_camera.json'),
+                      'w') as f:
+                json.dump({'extrinsic': {'baseline': baseline}, 'intrinsic': {'fx': fx}}, f)
+
+
+def multitask_sample_config(tmp_path, epochs: int, **overrides) -> Config:
+    """:func:`sample_config` of the segmentation sample with depth files next to its images
+    (:func:`write_depth_files`) and the model, pipelines, evaluators and best-checkpoint metric of
+    the m0 segmentation + depth config."""
+    cfg = sample_config(SEG_SAMPLE, tmp_path, epochs, **overrides)
+    write_depth_files(cfg.sample_data.root)
+    multi = Config.fromfile(MULTITASK)
+    cfg.model = multi.model
+    cfg.train_dataloader.dataset.pipeline = multi.train_dataloader.dataset.pipeline
+    for loader in ('val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.pipeline = multi.val_dataloader.dataset.pipeline
+    cfg.val_evaluator = cfg.test_evaluator = multi.val_evaluator
+    cfg.default_hooks.checkpoint.save_best = multi.default_hooks.checkpoint.save_best
     return cfg
 
 

@@ -16,7 +16,7 @@ from mmengine.runner import Runner
 
 from micronet_dense.apis import init_model
 from micronet_dense.models.complexity import model_complexity
-from tests.sample_runs import SEG_SAMPLE, TINY_SEG, sample_config
+from tests.sample_runs import TINY_SEG, multitask_sample_config
 
 ARCHS = ['m0', 'm1', 'm2', 'm3']
 
@@ -58,36 +58,9 @@ def test_figures_in_the_configs_and_one_backbone_costing_less_than_two(arch):
     assert multi['madds'] < seg_madds + depth['madds']
 
 
-def write_depth_files(root: str, baseline: float = 0.2, fx: float = 500.0) -> None:
-    """A disparity PNG and a camera JSON for every image of a Cityscapes-layout ``root``: a
-    ground plane (disparity growing down the rows), no measurement in the top third."""
-    for folder, _, files in os.walk(osp.join(root, 'leftImg8bit')):
-        for file in files:
-            h, w = cv2.imread(osp.join(folder, file)).shape[:2]
-            rows = np.arange(h, dtype=np.float64)[:, None].repeat(w, 1)
-            disparity = np.where(rows > h / 3, (rows - h / 3) / 4, 0)
-            encoded = np.where(disparity > 0, disparity * 256 + 1, 0).astype(np.uint16)
-            stem = file[:-len('_leftImg8bit.png')]
-            for kind, ending in (('disparity', '_disparity.png'), ('camera', '_camera.json')):
-                os.makedirs(folder.replace('leftImg8bit', kind), exist_ok=True)
-            cv2.imwrite(osp.join(folder.replace('leftImg8bit', 'disparity'),
-                                 stem + '_disparity.png'), encoded)
-            with open(osp.join(folder.replace('leftImg8bit', 'camera'), stem + '_camera.json'),
-                      'w') as f:
-                json.dump({'extrinsic': {'baseline': baseline}, 'intrinsic': {'fx': fx}}, f)
-
-
 def test_one_epoch_through_the_runner_logs_both_tasks_and_evaluates_both_metrics(tmp_path):
-    cfg = sample_config(SEG_SAMPLE, tmp_path, 1, **TINY_SEG)
-    write_depth_files(cfg.sample_data.root)
-    multi = Config.fromfile('configs/multitask/micronet_m0_cityscapes_seg_depth.py')
-    cfg.model = multi.model
+    cfg = multitask_sample_config(tmp_path, 1, **TINY_SEG)
     cfg.model.task_weighting = dict(type='DynamicWeightAverage')
-    cfg.train_dataloader.dataset.pipeline = multi.train_dataloader.dataset.pipeline
-    for loader in ('val_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.pipeline = multi.val_dataloader.dataset.pipeline
-    cfg.val_evaluator = cfg.test_evaluator = multi.val_evaluator
-    cfg.default_hooks.checkpoint.save_best = 'seg/mIoU'
     cfg.default_hooks.logger.interval = 1
     runner = Runner.from_cfg(cfg)
     runner.train()
