@@ -30,6 +30,18 @@ def read(path):
     return image
 
 
+def read_video(path):
+    """Every frame of the video at ``path``."""
+    capture = cv2.VideoCapture(str(path))
+    assert capture.isOpened(), f'{path} was not written as a video'
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return frames
+        frames.append(frame)
+
+
 def hand_boxes(det_file, image_id, score_thr):
     """xyxy person boxes of one image, converted here from the COCO xywh results."""
     with open(det_file) as f:
@@ -112,14 +124,8 @@ def test_video_demo_writes_every_frame(monkeypatch, tmp_path, coco_sample_root, 
              '--out', out, '--kpt-thr', 0)
 
     capture = cv2.VideoCapture(str(out))
-    assert capture.isOpened()
     assert capture.get(cv2.CAP_PROP_FPS) == pytest.approx(10)
-    written = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        written.append(frame)
+    written = read_video(out)
     assert len(written) == num_frames
     assert all(frame.shape == (h, w, 3) for frame in written)
     # Red keypoints (random weights score ~0) and their links were drawn on every frame.
@@ -156,12 +162,6 @@ def test_video_demo_with_a_depth_model(monkeypatch, tmp_path):
     writer.release()
     out = tmp_path / 'out.mp4'
     run_demo('video_demo.py', monkeypatch, DEPTH_CONFIG, checkpoint, video, '--out', out)
-    capture = cv2.VideoCapture(str(out))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
+    frames = read_video(out)
     assert len(frames) == 3
     assert all(frame.shape == (64, 96 + 48, 3) for frame in frames)  # depth map + scale bar

@@ -60,15 +60,19 @@ def test_fused_dynamic_shift_max_reads_and_writes_through_permutations(num_fusio
     torch.testing.assert_close(actual, expected, rtol=1e-5, atol=1e-6)
 
 
+def predictions(model: nn.Module, shape, meta: dict):
+    """``predict`` of ``model`` and of its fused copy on one random batch of ``shape``, each image
+    with metainfo ``meta``."""
+    x = torch.randn(*shape, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        return [m(x, [BaseDataElement(metainfo=meta) for _ in range(shape[0])], mode='predict')
+                for m in (model, fuse_model(model))]
+
+
 def test_fused_model_predicts_like_the_model(build_model):
-    pose = build_model('pose', 'm0')
     meta = dict(flip_indices=[0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15],
                 input_size=(48, 64), input_center=(100.0, 80.0), input_scale=(60.0, 80.0))
-    x = torch.randn(2, 3, 64, 48, generator=torch.Generator().manual_seed(2))
-    with torch.no_grad():
-        expected = pose(x, [BaseDataElement(metainfo=meta) for _ in range(2)], mode='predict')
-        actual = fuse_model(pose)(x, [BaseDataElement(metainfo=meta) for _ in range(2)],
-                                  mode='predict')
+    expected, actual = predictions(build_model('pose', 'm0'), (2, 3, 64, 48), meta)
     for e, a in zip(expected, actual):
         torch.testing.assert_close(a.pred_instances.keypoints, e.pred_instances.keypoints)
         torch.testing.assert_close(a.pred_instances.keypoint_scores, e.pred_instances.keypoint_scores,
@@ -76,13 +80,8 @@ def test_fused_model_predicts_like_the_model(build_model):
 
 
 def test_fused_multi_task_model_predicts_every_task_like_the_model(build_model):
-    model = build_model('multitask', 'm0')
     meta = dict(img_shape=(64, 120), ori_shape=(96, 180))  # padded input, resized back
-    x = torch.randn(2, 3, 64, 128, generator=torch.Generator().manual_seed(2))
-    with torch.no_grad():
-        expected = model(x, [BaseDataElement(metainfo=meta) for _ in range(2)], mode='predict')
-        actual = fuse_model(model)(x, [BaseDataElement(metainfo=meta) for _ in range(2)],
-                                   mode='predict')
+    expected, actual = predictions(build_model('multitask', 'm0'), (2, 3, 64, 128), meta)
     for e, a in zip(expected, actual):
         assert a.pred_sem_seg.data.shape == a.pred_depth_map.data.shape == (1, 96, 180)
         # float rounding may only flip the arg-max of near ties
