@@ -81,5 +81,6 @@ def describe(inferencer: MicroNetInferencer, result) -> str:
         parts.append('classes: ' + ', '.join(classes[c] for c in np.unique(result['pred_sem_seg'])))
     if 'pred_depth_map' in result:
         depth = result['pred_depth_map']
-        parts.append(f'depth {depth.min():.3g}-{depth.max():.3g} m (median {np.median(depth):.3g} m)')
+        parts.append(f'depth {depth.min():.3g}-{depth.max():.3g} m '
+                     f'(median {np.median(depth):.3g} m)')
     return '; '.join(parts)

@@ -1,5 +1,5 @@
-"""Shipped pose / segmentation / depth / multi-task models with weights that make every fusion and output
-visible."""
+"""Shipped pose / segmentation / depth / multi-task models with weights that make every fusion
+and output visible."""
 import pytest
 import torch
 from torch import nn

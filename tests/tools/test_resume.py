@@ -1,6 +1,7 @@
 """`tools/train.py --resume` after a SIGKILL mid-epoch ends where an uninterrupted run ends:
 the same weights, the same loss at every iteration, the same metrics (deterministic mode); for a
-multi-task model too, whose checkpoint then loads safely and evaluates with `tools/test.py --out`."""
+multi-task model too, whose checkpoint then loads safely and evaluates with
+`tools/test.py --out`."""
 import json
 import os
 import signal

@@ -3,10 +3,10 @@ convention.
 
     python tools/analysis_tools/get_flops.py CONFIG [--shape H W] [--mmengine]
 
-A model of several tasks (one ``tasks.<name>`` row per head) is also set against its tasks as separate
-models, each with its own backbone: one line per task and their sum. The last line printed is
-JSON: {"params": int, "madds": int, "convention": "paper", ...}, with "single_task" ({task:
-{"params", "madds"}}) and "single_task_sum" for a multi-task model.
+A model of several tasks (one ``tasks.<name>`` row per head) is also set against its tasks as
+separate models, each with its own backbone: one line per task and their sum. The last line
+printed is JSON: {"params": int, "madds": int, "convention": "paper", ...}, with "single_task"
+({task: {"params", "madds"}}) and "single_task_sum" for a multi-task model.
 """
 import argparse
 import json

@@ -22,9 +22,9 @@ from .segmentation import PackSegInputs
 
 _IMAGE_FOLDER = 'leftImg8bit'
 # What a missing disparity or camera file asks for.
-DEPTH_DOWNLOAD_HINT = ('Cityscapes depth needs disparity_trainvaltest.zip and camera_trainvaltest.zip '
-                       'from https://www.cityscapes-dataset.com/downloads/, extracted next to '
-                       'leftImg8bit/ (as disparity/ and camera/)')
+DEPTH_DOWNLOAD_HINT = ('Cityscapes depth needs disparity_trainvaltest.zip and '
+                       'camera_trainvaltest.zip from https://www.cityscapes-dataset.com/downloads/, '
+                       'extracted next to leftImg8bit/ (as disparity/ and camera/)')
 
 
 def disparity_to_depth(encoded: np.ndarray, baseline: float, fx: float) -> np.ndarray:
