@@ -97,13 +97,11 @@ def single_task_costs(report: dict) -> Dict[str, Tuple[int, int]]:
     counted once per task. Learned task weights belong to no single-task model. Empty for a model
     without tasks.
     """
-    stages = report['stages']
-    tasks = [name for name, _, _ in stages if name.startswith('tasks.')]
-    shared = [(params, madds) for name, params, madds in stages
+    shared = [(params, madds) for name, params, madds in report['stages']
               if not name.startswith(('tasks.', 'task_weighting'))]
     shared_params, shared_madds = (sum(column) for column in zip(*shared)) if shared else (0, 0)
     return {name[len('tasks.'):]: (shared_params + params, shared_madds + madds)
-            for name, params, madds in stages if name in tasks}
+            for name, params, madds in report['stages'] if name.startswith('tasks.')}
 
 
 def mmengine_flops_by_group(model: nn.Module, input_shape: Tuple[int, int]) -> Dict[str, int]:
