@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 
 from micronet_dense.apis import init_model
 from micronet_dense.models.complexity import model_complexity
-from tests.sample_runs import SEG_SAMPLE, TINY_SEG, sample_config
+from tests.sample_runs import MULTITASK_SAMPLE, SEG_SAMPLE, TINY_SEG, sample_config
 
 ARCHS = ['m0', 'm1', 'm2', 'm3']
 
@@ -55,7 +55,6 @@ def test_figures_in_the_configs_and_one_backbone_costing_less_than_two(arch):
     assert multi['madds'] < seg_madds + depth['madds']
 
 
-MULTITASK_SAMPLE = 'configs/multitask/micronet_m0_cityscapes_seg_depth_sample.py'
 DEPTH_SAMPLE = 'configs/depth/micronet_m0_cityscapes_depth_sample.py'
 
 
