@@ -28,13 +28,16 @@ def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
                         help='keep detections scored at least this (default 0.3)')
     parser.add_argument('--kpt-thr', type=float, default=0.3,
                         help='draw keypoints scored at least this (default 0.3)')
+    parser.add_argument('--compile', action='store_true',
+                        help='run the fused model compiled by torch.compile (slow to start)')
 
 
 def build_inferencer(args: argparse.Namespace) -> MicroNetInferencer:
     """The inferencer of ``args``; a missing detection file stops before the model loads."""
     if args.det_file and not osp.isfile(args.det_file):
         raise FileNotFoundError(f'detection file not found: {args.det_file}')
-    inferencer = MicroNetInferencer(args.config, args.checkpoint, args.device, args.kpt_thr)
+    inferencer = MicroNetInferencer(args.config, args.checkpoint, args.device, args.kpt_thr,
+                                    compile=args.compile)
     if args.det_file and inferencer.task != 'pose':
         raise UserError(f'--det-file gives person boxes for pose models; {args.config} '
                         'is a segmentation config')

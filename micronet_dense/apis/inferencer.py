@@ -6,6 +6,7 @@ from typing import Callable, Iterator, NamedTuple, Optional, Union
 import numpy as np
 from mmengine.config import Config
 
+from micronet_dense.deployment.compile import compile_model
 from micronet_dense.models.estimators import EncoderDecoder, TopdownPoseEstimator
 from micronet_dense.visualization import draw_pose, draw_segmentation
 from ._pipeline import ImageInput
@@ -39,10 +40,15 @@ class MicroNetInferencer:
         device: torch device.
         kpt_thr: keypoints scored below it are not drawn.
         alpha: opacity of the drawn segmentation overlay.
+        compile: run the fused model compiled by ``torch.compile``
+            (:func:`~micronet_dense.deployment.compile_model`), compiled here for one input of the
+            config's ``input_shape`` (``compile_seconds`` says how long it took); inputs of
+            another size compile again at their first call.
     """
 
     def __init__(self, config: Union[str, Path, Config], checkpoint: Optional[str] = None,
-                 device: str = 'cpu', kpt_thr: float = 0.3, alpha: float = 0.5) -> None:
+                 device: str = 'cpu', kpt_thr: float = 0.3, alpha: float = 0.5,
+                 compile: bool = False) -> None:
         self.model = init_model(config, checkpoint, device)
         if isinstance(self.model, TopdownPoseEstimator):
             self.task = 'pose'
@@ -53,6 +59,10 @@ class MicroNetInferencer:
                             f'EncoderDecoder models, got {type(self.model).__name__}')
         self.dataset_meta = self.model.dataset_meta
         self.kpt_thr, self.alpha = kpt_thr, alpha
+        self.compile_seconds = None
+        if compile:
+            shape = (1, 3, *self.model.cfg.get('input_shape', (224, 224)))
+            self.model, self.compile_seconds = compile_model(self.model, shape)
 
     def predict(self, image: ImageInput, bboxes: Optional[np.ndarray] = None) -> Result:
         """Pose of each person box (whole image if None), or the class-id map."""
