@@ -23,7 +23,7 @@ if __package__ in (None, ''):  # run as a script: the repository root holds ``be
     sys.path.insert(0, osp.dirname(HERE))
 from benchmarks.common import check_row, reference_ratio, reference_times  # noqa: E402
 
-SECTIONS = ('latency', 'training', 'pipeline', 'evaluation')
+SECTIONS = ('latency', 'training', 'pipeline', 'evaluation', 'compiled', 'int8')
 
 
 def parse_args() -> argparse.Namespace:
