@@ -1,4 +1,5 @@
-"""int8 quantization of the fused ONNX export, and the onnxruntime-backed estimator that scores it."""
+"""int8 quantization of the fused ONNX export, and the onnxruntime-backed estimator that scores
+it."""
 import copy
 import json
 import subprocess
@@ -32,7 +33,8 @@ def test_quantized_graph_is_int8_qdq_on_the_pointwise_convs_and_close_to_float(
     initializers = {i.name: i for i in graph.initializer}
     producers = _producers(graph)
     convs = [n for n in graph.node if n.op_type == 'Conv']
-    kernels = {n.name: [list(a.ints) for a in n.attribute if a.name == 'kernel_shape'] for n in convs}
+    kernels = {n.name: [list(a.ints) for a in n.attribute if a.name == 'kernel_shape']
+               for n in convs}
     for conv in convs:
         weight = producers.get(conv.input[1])
         quantized = weight is not None and weight.op_type == 'DequantizeLinear'

@@ -8,9 +8,10 @@ on images of the config's training split, and optionally score it against float3
 The fused float32 model is exported at the config's ``input_shape`` (checked against PyTorch),
 then its 1×1 convs are quantized (every operator onnxruntime can with --all-ops): weights int8
 with one scale per tensor (--per-channel: per output channel), activations uint8 with min/max
-ranges from the first --calib-images training samples through the test pipeline. With --evaluate both
-graphs are scored on the test split with the config's metric (pose AP, segmentation mIoU) and timed
-at batch 1, interleaved, with --threads onnxruntime threads. The last line printed is JSON.
+ranges from the first --calib-images training samples through the test pipeline. With
+--evaluate both graphs are scored on the test split with the config's metric (pose AP,
+segmentation mIoU) and timed at batch 1, interleaved, with --threads onnxruntime threads. The
+last line printed is JSON.
 """
 import argparse
 import json
@@ -54,7 +55,8 @@ def parse_args() -> argparse.Namespace:
 
 def latency_ms(paths: dict, shape, threads: int, iters: int) -> dict:
     """p50 ms at batch 1 of each graph in ``paths``, timed interleaved."""
-    feed = {INPUT_NAME: torch.randn(1, 3, *shape, generator=torch.Generator().manual_seed(0)).numpy()}
+    inputs = torch.randn(1, 3, *shape, generator=torch.Generator().manual_seed(0))
+    feed = {INPUT_NAME: inputs.numpy()}
     runners = {}
     for name, path in paths.items():
         session = ort_session(path, threads)
