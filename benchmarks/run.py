@@ -1,6 +1,6 @@
 """Run the benchmark sections and write ``benchmarks/results.json`` and ``docs/benchmarks.md``.
 
-    python benchmarks/run.py [--quick] [--sections latency training pipeline evaluation]
+    python benchmarks/run.py [--quick] [--sections latency peers training pipeline evaluation]
 
 Each section is a module of this folder following the contract in ``common.py``; sections that do
 not exist are reported and skipped. The machine's reference speed is measured in the same run,
@@ -23,7 +23,7 @@ if __package__ in (None, ''):  # run as a script: the repository root holds ``be
     sys.path.insert(0, osp.dirname(HERE))
 from benchmarks.common import check_row, reference_ratio, reference_times  # noqa: E402
 
-SECTIONS = ('latency', 'training', 'pipeline', 'evaluation', 'compiled', 'int8')
+SECTIONS = ('latency', 'peers', 'training', 'pipeline', 'evaluation', 'compiled', 'int8')
 
 
 def parse_args() -> argparse.Namespace:
@@ -78,12 +78,29 @@ def to_markdown(results: dict) -> str:
         lines.append(f"| {threads} | {ref['conv1x1_ms']:.3f} | {ref['depthwise3x3_ms']:.3f} | "
                      f"{ref['reference_ms']:.3f} |")
     for section, rows in results['sections'].items():
-        lines += ['', f'## {section}', '', '| benchmark | setting | value | unit | × ref. |',
-                  '|---|---|---:|---|---:|']
+        lines += ['', f'## {section}', '']
+        if any('peer' in row for row in rows):
+            lines += peer_table(rows, info['cpu'])
+        lines += ['| benchmark | setting | value | unit | × ref. |', '|---|---|---:|---|---:|']
         for row in rows:
             lines.append(f"| {row['benchmark']} | {row['setting']} | {row['value']:.4g} | "
                          f"{row['unit']} | {row['reference_ratio']:.4g} |")
     return '\n'.join(lines) + '\n'
+
+
+def peer_table(rows: List[dict], cpu: str) -> List[str]:
+    """Markdown lines of the rows that name a ``peer``: each figure and its ratio to the peer's
+    (a time over the peer's time, a rate over the peer's rate)."""
+    lines = [f'Side by side with the peer model of each task on {cpu}, in the same process and '
+             'onnxruntime session options, interleaved rounds; "× peer" is the ratio to the peer '
+             '(time: lower is faster; rate: higher is faster).', '',
+             '| benchmark | setting | value | unit | peer | × peer |',
+             '|---|---|---:|---|---|---:|']
+    for row in rows:
+        if 'peer' in row:
+            lines.append(f"| {row['benchmark']} | {row['setting']} | {row['value']:.4g} | "
+                         f"{row['unit']} | {row['peer']} | {row['peer_ratio']:.3g} |")
+    return lines + ['']
 
 
 def main() -> None:
