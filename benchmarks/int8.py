@@ -48,7 +48,8 @@ def run(quick: bool = False) -> List[dict]:
                           (rng.standard_normal((2, 3, *shape)).astype(np.float32)
                            for _ in range(calibration)))
             feed = {INPUT_NAME: rng.standard_normal((1, 3, *shape)).astype(np.float32)}
-            sessions = {name: ort_session(path, 1, flush_denormal=True) for name, path in paths.items()}
+            sessions = {name: ort_session(path, 1, flush_denormal=True)
+                        for name, path in paths.items()}
             stats = time_interleaved({name: lambda s=s: s.run(None, feed)
                                       for name, s in sessions.items()},
                                      warmup=2, iters=iters, batch_size=1, progress=True)
