@@ -4,11 +4,13 @@
 
 Each section is a module of this folder following the contract in ``common.py``; sections that do
 not exist are reported and skipped. The machine's reference speed is measured in the same run,
-and every row gets its value in reference units (``reference_ratio``).
+and every row gets its value in reference units (``reference_ratio``). Sections not run this time
+keep their rows from the earlier ``results.json``, marked with the date and CPU they were measured on.
 """
 import argparse
 import datetime
 import importlib
+import json
 import os.path as osp
 import platform
 import sys
@@ -33,6 +35,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', default=osp.join(HERE, 'results.json'))
     parser.add_argument('--markdown', default=osp.join(HERE, '..', 'docs', 'benchmarks.md'))
     return parser.parse_args()
+
+
+def carried_over(path: str, measured: Dict[str, List[dict]]) -> tuple:
+    """The sections of an earlier ``results.json`` at ``path`` that this run did not measure, and
+    when and where each was measured: ``(rows by section, {section: dict(date, cpu)})``."""
+    if not osp.exists(path):
+        return {}, {}
+    with open(path) as f:
+        earlier = json.load(f)
+    runs = earlier.get('section_runs', {})
+    rows, when = {}, {}
+    for name, section_rows in earlier.get('sections', {}).items():
+        if name not in measured:
+            rows[name] = section_rows
+            when[name] = runs.get(name, dict(date=earlier['date'], cpu=earlier['machine']['cpu']))
+    return rows, when
 
 
 def machine() -> dict:
@@ -79,6 +97,10 @@ def to_markdown(results: dict) -> str:
                      f"{ref['reference_ms']:.3f} |")
     for section, rows in results['sections'].items():
         lines += ['', f'## {section}', '']
+        run = results.get('section_runs', {}).get(section, results)
+        if run['date'] != results['date']:
+            lines += [f"Carried over from the run of {run['date']} on {run['cpu']} (this section was "
+                      'not run this time; its × ref. is against that run\'s reference).', '']
         if any('peer' in row for row in rows):
             lines += peer_table(rows, info['cpu'])
         lines += ['| benchmark | setting | value | unit | × ref. |', '|---|---|---:|---|---:|']
@@ -120,9 +142,15 @@ def main() -> None:
             if threads not in references:
                 references[threads] = reference_times(threads)
             row['reference_ratio'] = reference_ratio(row, references[threads]['reference_ms'])
-    results = dict(date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
-                   quick=args.quick, machine=machine(),
-                   reference={str(t): ref for t, ref in sorted(references.items())}, sections=sections)
+    date = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+    info = machine()
+    section_runs = {name: dict(date=date, cpu=info['cpu']) for name in sections}
+    earlier_rows, earlier_runs = carried_over(args.out, sections)
+    results = dict(date=date, quick=args.quick, machine=info,
+                   reference={str(t): ref for t, ref in sorted(references.items())},
+                   sections={name: {**earlier_rows, **sections}[name] for name in SECTIONS
+                             if name in earlier_rows or name in sections},
+                   section_runs={**earlier_runs, **section_runs})
     write_json_atomic(args.out, results, indent=2)
     with atomic_output_path(args.markdown) as tmp_path:
         with open(tmp_path, 'w') as f:
