@@ -25,7 +25,7 @@ if __package__ in (None, ''):  # run as a script: the repository root holds ``be
     sys.path.insert(0, osp.dirname(HERE))
 from benchmarks.common import check_row, reference_ratio, reference_times  # noqa: E402
 
-SECTIONS = ('latency', 'peers', 'training', 'pipeline', 'evaluation')
+SECTIONS = ('latency', 'peers', 'training', 'pipeline', 'evaluation', 'compiled', 'int8')
 
 
 def parse_args() -> argparse.Namespace:

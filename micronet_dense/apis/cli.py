@@ -31,6 +31,8 @@ def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
                         help='draw keypoints scored at least this (default 0.3)')
     parser.add_argument('--max-depth', type=float, default=80.0,
                         help='depth in metres of the last colour of drawn depth maps (default 80)')
+    parser.add_argument('--compile', action='store_true',
+                        help='run the fused model compiled by torch.compile (slow to start)')
 
 
 def build_inferencer(args: argparse.Namespace) -> MicroNetInferencer:
@@ -38,7 +40,7 @@ def build_inferencer(args: argparse.Namespace) -> MicroNetInferencer:
     if args.det_file and not osp.isfile(args.det_file):
         raise FileNotFoundError(f'detection file not found: {args.det_file}')
     inferencer = MicroNetInferencer(args.config, args.checkpoint, args.device, args.kpt_thr,
-                                    max_depth=args.max_depth)
+                                    max_depth=args.max_depth, compile=args.compile)
     if args.det_file and inferencer.task != 'pose':
         raise UserError(f'--det-file gives person boxes for pose models; {args.config} '
                         f'is a {inferencer.task} config')

@@ -9,6 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.structures import BaseDataElement, PixelData
 
+from micronet_dense.deployment.compile import compile_model
 from micronet_dense.models.estimators import (EncoderDecoder, MultiTaskEstimator,
                                               TopdownPoseEstimator)
 from micronet_dense.visualization import DenseLocalVisualizer, draw_pose, draw_segmentation
@@ -53,11 +54,15 @@ class MicroNetInferencer:
         alpha: opacity of the drawn segmentation overlay.
         max_depth: depth in metres of the last colour of drawn depth maps (fixed, so that the
             colours of a video's frames compare).
+        compile: run the fused model compiled by ``torch.compile``
+            (:func:`~micronet_dense.deployment.compile_model`), compiled here for one input of the
+            config's ``input_shape`` (``compile_seconds`` says how long it took); inputs of
+            another size compile again at their first call.
     """
 
     def __init__(self, config: Union[str, Path, Config], checkpoint: Optional[str] = None,
                  device: str = 'cpu', kpt_thr: float = 0.3, alpha: float = 0.5,
-                 max_depth: float = 80.0) -> None:
+                 max_depth: float = 80.0, compile: bool = False) -> None:
         self.model = init_model(config, checkpoint, device)
         if isinstance(self.model, TopdownPoseEstimator):
             self.task = 'pose'
@@ -74,6 +79,10 @@ class MicroNetInferencer:
         self.visualizer = DenseLocalVisualizer(f'inferencer_{id(self)}', kpt_thr=kpt_thr,
                                                alpha=alpha, max_depth=max_depth)
         self.visualizer.dataset_meta = self.dataset_meta
+        self.compile_seconds = None
+        if compile:
+            shape = (1, 3, *self.model.cfg.get('input_shape', (224, 224)))
+            self.model, self.compile_seconds = compile_model(self.model, shape)
 
     def predict(self, image: ImageInput, bboxes: Optional[np.ndarray] = None) -> Result:
         """Pose of each person box (whole image if None), the class-id map, or every task's
