@@ -16,18 +16,28 @@ The reference is the median time of one dense 1×1 conv, 240→240 channels on a
 (177M multiply-adds, about the 170M of MicroNet-M3 pose at 256×192), followed by one depthwise 3×3
 conv on the same map (the two kinds of layer MicroNet is made of), in PyTorch eager, NCHW, float32.
 """
+import os.path as osp
 from typing import Dict
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
+from micronet_dense.apis import init_model
 from micronet_dense.deployment.benchmark import time_interleaved, torch_threads
+from micronet_dense.deployment.onnx import unit_scale_random_weights
 
 TIME_UNITS = {'ms': 1.0, 's': 1e3}  # to milliseconds
 RATE_UNITS = {'img/s', 'samples/s'}
 UNITS = tuple(TIME_UNITS) + tuple(sorted(RATE_UNITS))
 ROW_KEYS = ('benchmark', 'setting', 'value', 'unit')
 REFERENCE_CHANNELS, REFERENCE_SIZE = 240, (64, 48)
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = {'pose': osp.join(REPO, 'configs/pose/micronet_{}_coco.py'),
+           'seg': osp.join(REPO, 'configs/seg/micronet_{}_cityscapes.py')}
+# Unit-scale weights are drawn on a smaller input than the timed one for segmentation: the scale
+# of the outputs barely depends on the size, the cost of the probe does.
+PROBE_SHAPES = {'pose': (256, 192), 'seg': (256, 512)}
 
 
 def make_row(benchmark: str, setting: str, value: float, unit: str, **extra) -> dict:
@@ -45,6 +55,14 @@ def check_row(row: dict) -> dict:
         raise ValueError(f"benchmark row {row['benchmark']!r}: unit {row['unit']!r} is not one of "
                          f'{UNITS}')
     return row
+
+
+def shipped_model(task: str, arch: str) -> nn.Module:
+    """The shipped ``task`` config of ``arch`` (e.g. ``'pose'``, ``'m3'``) with random weights of
+    unit-scale outputs (:func:`unit_scale_random_weights`), in eval mode: freshly initialised, a
+    pose head outputs ~1e-34 and its timing would measure denormal arithmetic."""
+    torch.manual_seed(0)
+    return unit_scale_random_weights(init_model(CONFIGS[task].format(arch)), PROBE_SHAPES[task])
 
 
 def reference_times(threads: int, repeats: int = 30) -> Dict[str, float]:

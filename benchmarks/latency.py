@@ -2,7 +2,8 @@
 
 Pose at 256×192 (batch 1 and 32) and segmentation at 1024×2048 (batch 1), MicroNet m0–m3, with 1
 and 2 CPU threads; the three variants of a setting are timed interleaved (see
-``micronet_dense.deployment.benchmark``), random weights, p50 per batch. ``--quick``: m0 and m3,
+``micronet_dense.deployment.benchmark``, denormals flushed to zero), random weights of unit-scale
+outputs, p50 per batch. ``--quick``: m0 and m3,
 pose batch 1 and m3 segmentation with 2 threads, fewer iterations.
 
 Run alone: ``python benchmarks/latency.py [--quick] [--out rows.json]``.
@@ -11,16 +12,13 @@ import os.path as osp
 import sys
 from typing import List
 
-from micronet_dense.apis import init_model
 from micronet_dense.deployment.benchmark import benchmark, variant_name
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
     sys.path.insert(0, REPO)
-from benchmarks.common import make_row  # noqa: E402
+from benchmarks.common import make_row, shipped_model  # noqa: E402
 
-CONFIGS = {'pose': osp.join(REPO, 'configs/pose/micronet_{}_coco.py'),
-           'seg': osp.join(REPO, 'configs/seg/micronet_{}_cityscapes.py')}
 VARIANTS = (('torch', False), ('torch', True), ('onnxruntime', True))
 VARIANT_LABELS = {'torch': 'torch eager', 'torch-fast': 'torch fused',
                   'onnxruntime-fast': 'onnxruntime'}
@@ -37,7 +35,7 @@ def run(quick: bool = False) -> List[dict]:
         if quick and task == 'seg':
             archs = ('m3',)
         for arch in archs:
-            model = init_model(CONFIGS[task].format(arch))
+            model = shipped_model(task, arch)
             for threads in ((2,) if quick and task == 'seg' else (1, 2)):
                 results = benchmark(model, VARIANTS, batch_size=batch_size, threads=threads,
                                     shape=shape, warmup=warmup, iters=iters, progress=True)

@@ -1,14 +1,16 @@
 """Run the benchmark sections and write ``benchmarks/results.json`` and ``docs/benchmarks.md``.
 
-    python benchmarks/run.py [--quick] [--sections latency training pipeline evaluation]
+    python benchmarks/run.py [--quick] [--sections latency peers training pipeline evaluation]
 
 Each section is a module of this folder following the contract in ``common.py``; sections that do
 not exist are reported and skipped. The machine's reference speed is measured in the same run,
-and every row gets its value in reference units (``reference_ratio``).
+and every row gets its value in reference units (``reference_ratio``). Sections not run this time
+keep their rows from the earlier ``results.json``, marked with the date and CPU they were measured on.
 """
 import argparse
 import datetime
 import importlib
+import json
 import os.path as osp
 import platform
 import sys
@@ -23,7 +25,7 @@ if __package__ in (None, ''):  # run as a script: the repository root holds ``be
     sys.path.insert(0, osp.dirname(HERE))
 from benchmarks.common import check_row, reference_ratio, reference_times  # noqa: E402
 
-SECTIONS = ('latency', 'training', 'pipeline', 'evaluation')
+SECTIONS = ('latency', 'peers', 'training', 'pipeline', 'evaluation', 'compiled', 'int8')
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,6 +35,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', default=osp.join(HERE, 'results.json'))
     parser.add_argument('--markdown', default=osp.join(HERE, '..', 'docs', 'benchmarks.md'))
     return parser.parse_args()
+
+
+def carried_over(path: str, measured: Dict[str, List[dict]]) -> tuple:
+    """The sections of an earlier ``results.json`` at ``path`` that this run did not measure, and
+    when and where each was measured: ``(rows by section, {section: dict(date, cpu)})``."""
+    if not osp.exists(path):
+        return {}, {}
+    with open(path) as f:
+        earlier = json.load(f)
+    runs = earlier.get('section_runs', {})
+    rows, when = {}, {}
+    for name, section_rows in earlier.get('sections', {}).items():
+        if name not in measured:
+            rows[name] = section_rows
+            when[name] = runs.get(name, dict(date=earlier['date'], cpu=earlier['machine']['cpu']))
+    return rows, when
 
 
 def machine() -> dict:
@@ -78,12 +96,33 @@ def to_markdown(results: dict) -> str:
         lines.append(f"| {threads} | {ref['conv1x1_ms']:.3f} | {ref['depthwise3x3_ms']:.3f} | "
                      f"{ref['reference_ms']:.3f} |")
     for section, rows in results['sections'].items():
-        lines += ['', f'## {section}', '', '| benchmark | setting | value | unit | × ref. |',
-                  '|---|---|---:|---|---:|']
+        lines += ['', f'## {section}', '']
+        run = results.get('section_runs', {}).get(section, results)
+        if run['date'] != results['date']:
+            lines += [f"Carried over from the run of {run['date']} on {run['cpu']} (this section was "
+                      'not run this time; its × ref. is against that run\'s reference).', '']
+        if any('peer' in row for row in rows):
+            lines += peer_table(rows, info['cpu'])
+        lines += ['| benchmark | setting | value | unit | × ref. |', '|---|---|---:|---|---:|']
         for row in rows:
             lines.append(f"| {row['benchmark']} | {row['setting']} | {row['value']:.4g} | "
                          f"{row['unit']} | {row['reference_ratio']:.4g} |")
     return '\n'.join(lines) + '\n'
+
+
+def peer_table(rows: List[dict], cpu: str) -> List[str]:
+    """Markdown lines of the rows that name a ``peer``: each figure and its ratio to the peer's
+    (a time over the peer's time, a rate over the peer's rate)."""
+    lines = [f'Side by side with the peer model of each task on {cpu}, in the same process and '
+             'onnxruntime session options, interleaved rounds; "× peer" is the ratio to the peer '
+             '(time: lower is faster; rate: higher is faster).', '',
+             '| benchmark | setting | value | unit | peer | × peer |',
+             '|---|---|---:|---|---|---:|']
+    for row in rows:
+        if 'peer' in row:
+            lines.append(f"| {row['benchmark']} | {row['setting']} | {row['value']:.4g} | "
+                         f"{row['unit']} | {row['peer']} | {row['peer_ratio']:.3g} |")
+    return lines + ['']
 
 
 def main() -> None:
@@ -103,9 +142,15 @@ def main() -> None:
             if threads not in references:
                 references[threads] = reference_times(threads)
             row['reference_ratio'] = reference_ratio(row, references[threads]['reference_ms'])
-    results = dict(date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
-                   quick=args.quick, machine=machine(),
-                   reference={str(t): ref for t, ref in sorted(references.items())}, sections=sections)
+    date = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+    info = machine()
+    section_runs = {name: dict(date=date, cpu=info['cpu']) for name in sections}
+    earlier_rows, earlier_runs = carried_over(args.out, sections)
+    results = dict(date=date, quick=args.quick, machine=info,
+                   reference={str(t): ref for t, ref in sorted(references.items())},
+                   sections={name: {**earlier_rows, **sections}[name] for name in SECTIONS
+                             if name in earlier_rows or name in sections},
+                   section_runs={**earlier_runs, **section_runs})
     write_json_atomic(args.out, results, indent=2)
     with atomic_output_path(args.markdown) as tmp_path:
         with open(tmp_path, 'w') as f:

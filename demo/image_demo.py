@@ -1,7 +1,9 @@
-"""Pose or segmentation on an image or a folder of images, written as annotated PNGs.
+"""Pose, segmentation, depth or multi-task (segmentation + depth) on an image or a folder of
+images, written as annotated PNGs.
 
     python demo/image_demo.py CONFIG CHECKPOINT IMAGE_OR_FOLDER --out OUT
-        [--det-file DETS.json --det-score-thr 0.3] [--kpt-thr 0.3] [--device cpu]
+        [--det-file DETS.json --det-score-thr 0.3] [--kpt-thr 0.3] [--max-depth 80]
+        [--device cpu]
 
 An image gives the annotated image OUT (its extension sets the format); a folder gives one
 <name>.png per image under the folder OUT.

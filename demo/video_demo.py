@@ -1,7 +1,9 @@
-"""Pose or segmentation on every frame of a video, written as an annotated MP4 (mp4v).
+"""Pose, segmentation, depth or multi-task (segmentation + depth) on every frame of a video,
+written as an annotated MP4 (mp4v).
 
     python demo/video_demo.py CONFIG CHECKPOINT VIDEO --out OUT.mp4
-        [--det-file DETS.json --det-score-thr 0.3] [--kpt-thr 0.3] [--device cpu] [--fps F]
+        [--det-file DETS.json --det-score-thr 0.3] [--kpt-thr 0.3] [--max-depth 80]
+        [--device cpu] [--fps F]
 """
 import argparse
 

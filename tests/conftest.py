@@ -14,6 +14,8 @@ register_all_modules()
 
 POSE_SAMPLE_CONFIG = 'configs/pose/micronet_m0_coco_sample.py'
 SEG_SAMPLE_CONFIG = 'configs/seg/micronet_m0_cityscapes_sample.py'
+MULTITASK_CONFIG = 'configs/multitask/micronet_m0_cityscapes_seg_depth.py'
+DEPTH_CONFIG = 'configs/depth/micronet_m0_cityscapes_depth.py'
 
 
 @pytest.fixture(scope='session')
@@ -48,7 +50,7 @@ def log_lines():
     logger.removeHandler(handler)
 
 
-def _random_checkpoint(config: str, path) -> str:
+def random_checkpoint(config: str, path) -> str:
     torch.manual_seed(0)
     torch.save({'state_dict': init_model(config).state_dict()}, str(path))
     return str(path)
@@ -57,10 +59,16 @@ def _random_checkpoint(config: str, path) -> str:
 @pytest.fixture(scope='session')
 def pose_checkpoint(tmp_path_factory) -> str:
     """Randomly initialised weights of the m0 sample pose model, saved as a checkpoint."""
-    return _random_checkpoint(POSE_SAMPLE_CONFIG, tmp_path_factory.mktemp('ckpt') / 'pose.pth')
+    return random_checkpoint(POSE_SAMPLE_CONFIG, tmp_path_factory.mktemp('ckpt') / 'pose.pth')
 
 
 @pytest.fixture(scope='session')
 def seg_checkpoint(tmp_path_factory) -> str:
     """Randomly initialised weights of the m0 sample segmentation model, saved as a checkpoint."""
-    return _random_checkpoint(SEG_SAMPLE_CONFIG, tmp_path_factory.mktemp('ckpt') / 'seg.pth')
+    return random_checkpoint(SEG_SAMPLE_CONFIG, tmp_path_factory.mktemp('ckpt') / 'seg.pth')
+
+
+@pytest.fixture(scope='session')
+def multitask_checkpoint(tmp_path_factory) -> str:
+    """Randomly initialised weights of the m0 segmentation + depth model, saved as a checkpoint."""
+    return random_checkpoint(MULTITASK_CONFIG, tmp_path_factory.mktemp('ckpt') / 'multitask.pth')

@@ -13,6 +13,7 @@ from micronet_dense.datasets.prepare import ensure_dataset
 REPO = Path(__file__).parents[1]
 POSE_SAMPLE = 'configs/pose/micronet_m0_coco_sample.py'
 SEG_SAMPLE = 'configs/seg/micronet_m0_cityscapes_sample.py'
+MULTITASK_SAMPLE = 'configs/multitask/micronet_m0_cityscapes_seg_depth_sample.py'
 # Pose runs of seconds: 12 training instances in batches of 4 (3 iterations an epoch),
 # 8 detections to evaluate, a checkpoint every epoch.
 TINY_POSE = {'sample_data.num_train_images': 6, 'sample_data.num_val_images': 3,

@@ -1,14 +1,11 @@
 """The multi-task and depth configs: same backbone and segmentation head as the segmentation
-configs, cheaper than the two single-task models together, and a short run through mmengine's
-runner on a sample set with disparity files (training, both metrics with task-prefixed keys)."""
+configs, cheaper than the two single-task models together, their sample versions, and a short
+run through mmengine's runner on the sample set (training, both metrics with task-prefixed keys)."""
 import json
-import os
 import os.path as osp
 import re
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
@@ -16,7 +13,7 @@ from mmengine.runner import Runner
 
 from micronet_dense.apis import init_model
 from micronet_dense.models.complexity import model_complexity
-from tests.sample_runs import SEG_SAMPLE, TINY_SEG, sample_config
+from tests.sample_runs import MULTITASK_SAMPLE, SEG_SAMPLE, TINY_SEG, sample_config
 
 ARCHS = ['m0', 'm1', 'm2', 'm3']
 
@@ -58,36 +55,32 @@ def test_figures_in_the_configs_and_one_backbone_costing_less_than_two(arch):
     assert multi['madds'] < seg_madds + depth['madds']
 
 
-def write_depth_files(root: str, baseline: float = 0.2, fx: float = 500.0) -> None:
-    """A disparity PNG and a camera JSON for every image of a Cityscapes-layout ``root``: a
-    ground plane (disparity growing down the rows), no measurement in the top third."""
-    for folder, _, files in os.walk(osp.join(root, 'leftImg8bit')):
-        for file in files:
-            h, w = cv2.imread(osp.join(folder, file)).shape[:2]
-            rows = np.arange(h, dtype=np.float64)[:, None].repeat(w, 1)
-            disparity = np.where(rows > h / 3, (rows - h / 3) / 4, 0)
-            encoded = np.where(disparity > 0, disparity * 256 + 1, 0).astype(np.uint16)
-            stem = file[:-len('_leftImg8bit.png')]
-            for kind, ending in (('disparity', '_disparity.png'), ('camera', '_camera.json')):
-                os.makedirs(folder.replace('leftImg8bit', kind), exist_ok=True)
-            cv2.imwrite(osp.join(folder.replace('leftImg8bit', 'disparity'),
-                                 stem + '_disparity.png'), encoded)
-            with open(osp.join(folder.replace('leftImg8bit', 'camera'), stem + '_camera.json'),
-                      'w') as f:
-                json.dump({'extrinsic': {'baseline': baseline}, 'intrinsic': {'fx': fx}}, f)
+DEPTH_SAMPLE = 'configs/depth/micronet_m0_cityscapes_depth_sample.py'
+
+
+def test_sample_configs_are_the_full_models_on_the_segmentation_sample_schedule():
+    seg = Config.fromfile(SEG_SAMPLE)
+    multi, depth = Config.fromfile(MULTITASK_SAMPLE), Config.fromfile(DEPTH_SAMPLE)
+    full = Config.fromfile('configs/multitask/micronet_m0_cityscapes_seg_depth.py').model
+    assert multi.model.tasks.seg.head == seg.model.decode_head  # the sample's attention pooling
+    full.tasks.seg.head.update(pool_kernel_size=seg.model.decode_head.pool_kernel_size,
+                               pool_stride=seg.model.decode_head.pool_stride)
+    full.tasks.depth.loss.loss_weight = 0.1  # the sample's balance of the two losses
+    assert multi.model == full
+    assert depth.model.tasks == dict(depth=full.tasks.depth)  # the same depth loss weight
+    for cfg in (multi, depth):
+        for key in ('train_cfg', 'param_scheduler', 'optim_wrapper', 'sample_data', 'crop_size'):
+            assert cfg[key] == seg[key], key
+        assert cfg.train_dataloader.batch_size == seg.train_dataloader.batch_size
+        geometric = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+        assert geometric == ['LoadImage', 'LoadSegAnnotation', 'LoadDepthFromDisparity',
+                             'RandomResize', 'SegRandomCrop', 'DenseRandomFlip',
+                             'PhotoMetricDistortion', 'SegPad', 'PackDenseInputs']
 
 
 def test_one_epoch_through_the_runner_logs_both_tasks_and_evaluates_both_metrics(tmp_path):
-    cfg = sample_config(SEG_SAMPLE, tmp_path, 1, **TINY_SEG)
-    write_depth_files(cfg.sample_data.root)
-    multi = Config.fromfile('configs/multitask/micronet_m0_cityscapes_seg_depth.py')
-    cfg.model = multi.model
+    cfg = sample_config(MULTITASK_SAMPLE, tmp_path, 1, **TINY_SEG)
     cfg.model.task_weighting = dict(type='DynamicWeightAverage')
-    cfg.train_dataloader.dataset.pipeline = multi.train_dataloader.dataset.pipeline
-    for loader in ('val_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.pipeline = multi.val_dataloader.dataset.pipeline
-    cfg.val_evaluator = cfg.test_evaluator = multi.val_evaluator
-    cfg.default_hooks.checkpoint.save_best = 'seg/mIoU'
     cfg.default_hooks.logger.interval = 1
     runner = Runner.from_cfg(cfg)
     runner.train()

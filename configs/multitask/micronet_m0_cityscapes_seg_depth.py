@@ -4,8 +4,8 @@
 # DynamicWeightAverage to compare). Depth comes from the stereo disparity (disparity/ and camera/
 # of disparity_trainvaltest.zip and camera_trainvaltest.zip, next to leftImg8bit/), evaluated per
 # image between 1e-3 and 80 m; metric keys carry the task: seg/mIoU, depth/AbsRel, ...
-# The training pipeline has no geometric augmentation yet: the segmentation transforms (random
-# resize, crop, flip, pad) move the label map only, and the depth map must move with it.
+# Training augmentation as for segmentation; resize and flip are the variants that move the depth
+# map with the labels (random resizing by s divides depth by s: docs/multitask.md).
 # Measured at 1024×2048: 0.412M params, 0.802G MAdds.
 _base_ = ['../seg/micronet_m0_cityscapes.py']
 model = dict(
@@ -24,7 +24,12 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='LoadSegAnnotation'),
     dict(type='LoadDepthFromDisparity'),
+    dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True,
+         resize_type='DenseResize'),
+    dict(type='SegRandomCrop', crop_size={{_base_.crop_size}}, cat_max_ratio=0.75),
+    dict(type='DenseRandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PhotoMetricDistortion'),
+    dict(type='SegPad', size={{_base_.crop_size}}),
     dict(type='PackDenseInputs'),
 ]
 val_pipeline = [

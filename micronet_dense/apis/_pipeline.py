@@ -13,8 +13,8 @@ from micronet_dense.datasets.transforms import LoadImage
 from micronet_dense.datasets.metainfo import dataset_metainfo
 
 ImageInput = Union[str, os.PathLike, np.ndarray]
-# The inference functions hand the pipeline a decoded image and no label map.
-_FILE_LOADERS = ('LoadImage', 'LoadSegAnnotation')
+# The inference functions hand the pipeline a decoded image and no label or depth map.
+_FILE_LOADERS = ('LoadImage', 'LoadSegAnnotation', 'LoadDepthFromDisparity')
 
 
 def read_image(image: ImageInput) -> Tuple[np.ndarray, Optional[str]]:

@@ -18,7 +18,8 @@ DETECTOR_NOTE = (
 
 
 def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('config', help='pose or segmentation config (file or shipped name)')
+    parser.add_argument('config', help='pose, segmentation, depth or multi-task config '
+                        '(file or shipped name)')
     parser.add_argument('checkpoint', help='trained weights (.pth)')
     parser.add_argument('input', help='image, folder of images or video')
     parser.add_argument('--out', required=True, help='where the annotated output goes')
@@ -28,16 +29,21 @@ def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
                         help='keep detections scored at least this (default 0.3)')
     parser.add_argument('--kpt-thr', type=float, default=0.3,
                         help='draw keypoints scored at least this (default 0.3)')
+    parser.add_argument('--max-depth', type=float, default=80.0,
+                        help='depth in metres of the last colour of drawn depth maps (default 80)')
+    parser.add_argument('--compile', action='store_true',
+                        help='run the fused model compiled by torch.compile (slow to start)')
 
 
 def build_inferencer(args: argparse.Namespace) -> MicroNetInferencer:
     """The inferencer of ``args``; a missing detection file stops before the model loads."""
     if args.det_file and not osp.isfile(args.det_file):
         raise FileNotFoundError(f'detection file not found: {args.det_file}')
-    inferencer = MicroNetInferencer(args.config, args.checkpoint, args.device, args.kpt_thr)
+    inferencer = MicroNetInferencer(args.config, args.checkpoint, args.device, args.kpt_thr,
+                                    max_depth=args.max_depth, compile=args.compile)
     if args.det_file and inferencer.task != 'pose':
         raise UserError(f'--det-file gives person boxes for pose models; {args.config} '
-                        'is a segmentation config')
+                        f'is a {inferencer.task} config')
     return inferencer
 
 
@@ -69,5 +75,14 @@ def describe(inferencer: MicroNetInferencer, result) -> str:
     """A short summary of one frame's result for the log."""
     if inferencer.task == 'pose':
         return f'{len(result.keypoints)} {inferencer.dataset_meta["category_name"]}(s)'
-    classes = inferencer.dataset_meta['classes']
-    return 'classes: ' + ', '.join(classes[c] for c in np.unique(result))
+    if inferencer.task == 'segmentation':
+        result = dict(pred_sem_seg=result)
+    parts = []
+    if 'pred_sem_seg' in result:
+        classes = inferencer.dataset_meta['classes']
+        parts.append('classes: ' + ', '.join(classes[c] for c in np.unique(result['pred_sem_seg'])))
+    if 'pred_depth_map' in result:
+        depth = result['pred_depth_map']
+        parts.append(f'depth {depth.min():.3g}-{depth.max():.3g} m '
+                     f'(median {np.median(depth):.3g} m)')
+    return '; '.join(parts)

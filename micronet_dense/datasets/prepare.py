@@ -1,10 +1,14 @@
 """Checks that a config's data is in place before a run starts, and generates the built-in sample
-sets on first use, so a missing dataset stops a run within seconds with instructions."""
+sets on first use, so a missing dataset stops a run within seconds with instructions. A pipeline
+that loads depth (``LoadDepthFromDisparity``) also needs the Cityscapes ``disparity/`` and
+``camera/`` folders of each split."""
 import os.path as osp
 from typing import Optional
 
 from mmengine.config import Config
 from mmengine.logging import print_log
+
+from .transforms.depth import DEPTH_DOWNLOAD_HINT
 
 HOW_TO = {
     'CocoKeypointDataset': (
@@ -66,8 +70,23 @@ def _missing_path(dataset: dict) -> Optional[str]:
     return next((p for p in paths if p and not osp.exists(p)), None)
 
 
+def _missing_depth_path(dataset: dict) -> Optional[str]:
+    """The first of ``disparity/<split>`` and ``camera/<split>`` missing next to the
+    ``leftImg8bit/<split>`` images of a dataset whose pipeline loads depth from disparity."""
+    if not any(t.get('type') == 'LoadDepthFromDisparity' for t in dataset.get('pipeline', [])):
+        return None
+    root, images = dataset.get('data_root', ''), dataset.get('data_prefix', {}).get('img_path', '')
+    parts = osp.normpath(images).split(osp.sep)
+    if 'leftImg8bit' not in parts:  # not the Cityscapes layout: the transform names each file
+        return None
+    paths = [osp.join(root, *[kind if p == 'leftImg8bit' else p for p in parts])
+             for kind in ('disparity', 'camera')]
+    return next((p for p in paths if not osp.isdir(p)), None)
+
+
 def ensure_dataset(cfg: Config, loaders=('train_dataloader', 'val_dataloader')) -> None:
-    """Generates ``cfg.sample_data`` if the config asks for it, then checks the paths of ``loaders``.
+    """Generates ``cfg.sample_data`` if the config asks for it, then checks the paths of ``loaders``
+    (with the disparity and camera folders where a pipeline loads depth).
 
     Raises:
         DatasetNotFoundError: naming the missing path and saying where the dataset goes.
@@ -82,3 +101,7 @@ def ensure_dataset(cfg: Config, loaders=('train_dataloader', 'val_dataloader')) 
         if missing:
             how = HOW_TO.get(dataset.get('type'), '').format(root=dataset.get('data_root', ''))
             raise DatasetNotFoundError(f'{key}: {missing} does not exist. {how}')
+        missing = _missing_depth_path(dataset)
+        if missing:
+            raise DatasetNotFoundError(f'{key}: {missing} does not exist. {DEPTH_DOWNLOAD_HINT} '
+                                       f'in {dataset.get("data_root") or "."}.')

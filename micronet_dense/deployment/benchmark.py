@@ -1,4 +1,5 @@
-"""Inference latency of an estimator on the CPU with PyTorch (eager or fused) or onnxruntime.
+"""Inference latency of an estimator on the CPU with PyTorch (eager, fused or compiled) or
+onnxruntime.
 
 Several runners are timed *interleaved* (one call of each in turn), so a change in the machine's
 load during the measurement affects them alike and their ratios stay meaningful on a shared CPU.
@@ -16,10 +17,12 @@ from tqdm import tqdm
 
 from micronet_dense.models.tensor_output import TensorOutput
 
+from .compile import compile_model
 from .fuse import fuse_model
 from .onnx import INPUT_NAME, export_onnx, ort_session
 
-BACKENDS = ('torch', 'onnxruntime')
+# 'torch-compiled' is the fused model compiled by inductor (:func:`compile_model`), fast or not.
+BACKENDS = ('torch', 'torch-compiled', 'onnxruntime')
 
 
 @contextlib.contextmanager
@@ -31,6 +34,16 @@ def torch_threads(threads: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+@contextlib.contextmanager
+def flush_denormal() -> Iterator[None]:
+    """PyTorch's CPU arithmetic with denormal floats flushed to zero, switched off afterwards."""
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
 
 
 def latency_stats(seconds: Sequence[float], batch_size: int) -> Dict[str, float]:
@@ -64,11 +77,12 @@ def time_interleaved(runners: Dict[str, Callable[[], object]], warmup: int, iter
 
 
 def torch_runner(model: nn.Module, inputs: torch.Tensor) -> Callable[[], torch.Tensor]:
-    """A call of ``model(inputs, mode='tensor')`` without autograd."""
+    """A call of ``model(inputs, mode='tensor')`` under ``torch.no_grad()`` (the grad mode a
+    compiled model was compiled for, and that of the test loop)."""
     forward = TensorOutput(model.eval())
 
     def run() -> torch.Tensor:
-        with torch.inference_mode():
+        with torch.no_grad():
             return forward(inputs)
     return run
 
@@ -78,13 +92,13 @@ def onnxruntime_runner(model: nn.Module, inputs: torch.Tensor, threads: int, fas
     """Export ``model`` (fused if ``fast``) into ``workdir`` and return a call of its session."""
     path = os.path.join(workdir, f'model{"_fast" if fast else ""}.onnx')
     export_onnx(model, path, inputs.shape[-2:], fast=fast)
-    session = ort_session(path, threads)
+    session = ort_session(path, threads, flush_denormal=True)
     feed = {INPUT_NAME: inputs.numpy()}
     return lambda: session.run(None, feed)
 
 
 def variant_name(backend: str, fast: bool) -> str:
-    return backend + ('-fast' if fast else '')
+    return backend + ('-fast' if fast and backend != 'torch-compiled' else '')
 
 
 def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch', False),),
@@ -94,7 +108,10 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
     """Latency statistics of ``model`` on (batch_size, 3, *shape) inputs, timed interleaved.
 
     Each variant is ``(backend, fast)``: ``fast`` runs the fused model (:func:`fuse_model`), or for
-    onnxruntime its export. Keys of the result are :func:`variant_name`, e.g. ``'torch-fast'``.
+    onnxruntime its export; ``torch-compiled`` always runs the fused model, and its statistics
+    add ``compile_s``, the seconds of compilation. Keys of the result are :func:`variant_name`,
+    e.g. ``'torch-fast'``. Denormals are flushed to zero while timing (:func:`flush_denormal`,
+    ``ort_session``).
     """
     unknown = {backend for backend, _ in variants} - set(BACKENDS)
     if unknown:
@@ -102,11 +119,19 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
     inputs = torch.randn(batch_size, 3, *shape, generator=torch.Generator().manual_seed(0))
     model = model.eval()
     with tempfile.TemporaryDirectory() as workdir, torch_threads(threads):
-        runners = {}
+        runners, compile_seconds = {}, {}
         for backend, fast in variants:
+            name = variant_name(backend, fast)
             if backend == 'torch':
                 run = torch_runner(fuse_model(model) if fast else model, inputs)
+            elif backend == 'torch-compiled':
+                compiled, compile_seconds[name] = compile_model(model, inputs.shape)
+                run = torch_runner(compiled, inputs)
             else:
                 run = onnxruntime_runner(model, inputs, threads, fast, workdir)
-            runners[variant_name(backend, fast)] = run
-        return time_interleaved(runners, warmup, iters, batch_size, progress)
+            runners[name] = run
+        with flush_denormal():
+            stats = time_interleaved(runners, warmup, iters, batch_size, progress)
+    for name, seconds in compile_seconds.items():
+        stats[name]['compile_s'] = seconds
+    return stats

@@ -9,6 +9,8 @@ module, with everything inside it, into its inference form in place), and descen
   into its Dynamic Shift-Max layers (:meth:`MicroBlock.switch_to_deploy`);
 * Dynamic Shift-Max's hyper-function collapses to pool → FC → ReLU → FC → clamp
   (:class:`FusedDynamicShiftMax`);
+* the pose head runs a block's expand conv before the bilinear upsampling where that is cheaper
+  (:meth:`MicroNetPoseHead.switch_to_deploy`);
 * the MR-ASPP head applies its high-resolution classifier before the bilinear upsampling
   (:meth:`MRASPPHead.switch_to_deploy`).
 

@@ -91,6 +91,19 @@ def model_complexity(model: nn.Module, input_shape: Tuple[int, int]) -> dict:
                 stages=stages)
 
 
+def single_task_costs(report: dict) -> Dict[str, Tuple[int, int]]:
+    """(params, MAdds) of each task of a multi-task :func:`model_complexity` report as a model of
+    its own: the shared rows (backbone) plus the task's ``tasks.<name>`` row, i.e. the backbone
+    counted once per task. Learned task weights belong to no single-task model. Empty for a model
+    without tasks.
+    """
+    shared = [(params, madds) for name, params, madds in report['stages']
+              if not name.startswith(('tasks.', 'task_weighting'))]
+    shared_params, shared_madds = (sum(column) for column in zip(*shared)) if shared else (0, 0)
+    return {name[len('tasks.'):]: (shared_params + params, shared_madds + madds)
+            for name, params, madds in report['stages'] if name.startswith('tasks.')}
+
+
 def mmengine_flops_by_group(model: nn.Module, input_shape: Tuple[int, int]) -> Dict[str, int]:
     """mmengine.analysis's own FLOP count (a second opinion; it counts differently), per group."""
     from mmengine.analysis import FlopAnalyzer

@@ -47,8 +47,8 @@ def write_json_atomic(path: str, obj: Any, **dump_kwargs) -> None:
 
 
 def write_image_atomic(path: str, image: np.ndarray) -> None:
-    """Encode ``image`` (H, W, 3) BGR uint8 in the format of ``path``'s extension and write it
-    atomically."""
+    """Encode ``image`` ((H, W, 3) BGR or (H, W), uint8, or uint16 for PNG) in the format of
+    ``path``'s extension and write it atomically."""
     ok, encoded = cv2.imencode(osp.splitext(path)[1] or '.png', image)
     if not ok:
         raise ValueError(f'OpenCV cannot encode an image of shape {image.shape} as {path}')

@@ -5,10 +5,13 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from micronet_dense.apis import FrameSource, MicroNetInferencer, load_person_detections
 from micronet_dense.apis.cli import frame_image_id
-from tests.conftest import POSE_SAMPLE_CONFIG, SEG_SAMPLE_CONFIG
+from micronet_dense.apis.cli import describe
+from micronet_dense.visualization import draw_segmentation
+from tests.conftest import DEPTH_CONFIG, MULTITASK_CONFIG, POSE_SAMPLE_CONFIG, SEG_SAMPLE_CONFIG
 
 
 @pytest.fixture(scope='module')
@@ -136,3 +139,49 @@ def test_frames_are_matched_to_detections_by_coco_file_number(tmp_path):
     source = FrameSource(tmp_path)
     with pytest.raises(ValueError, match='street.png'):
         [frame_image_id(frame, source) for frame in source]
+
+
+def test_multitask_inferencer_returns_and_draws_every_task(multitask_checkpoint):
+    inferencer = MicroNetInferencer(MULTITASK_CONFIG, multitask_checkpoint, max_depth=20.0)
+    assert inferencer.task == 'multitask'
+    image = np.random.default_rng(0).integers(0, 256, (64, 128, 3), dtype=np.uint8)
+    result = inferencer.predict(image)
+    assert set(result) == {'pred_sem_seg', 'pred_depth_map'}
+    seg, depth = result['pred_sem_seg'], result['pred_depth_map']
+    assert seg.shape == depth.shape == (64, 128)
+    assert seg.dtype == np.uint8 and depth.dtype == np.float32 and depth.min() > 0
+    # Reference: the model's raw outputs on the image normalised here (no padding at 64x128).
+    mean, std = np.array([123.675, 116.28, 103.53]), np.array([58.395, 57.12, 57.375])
+    x = torch.from_numpy(((image[..., ::-1] - mean) / std).transpose(2, 0, 1)[None]).float()
+    with torch.no_grad():
+        outputs = inferencer.model(x, mode='tensor')
+    np.testing.assert_allclose(depth, outputs['depth'][0, 0].numpy(), rtol=1e-5)
+    assert (seg == outputs['seg'][0].argmax(0).numpy()).mean() > 0.999
+
+    drawn = inferencer.draw(image, result)
+    # Segmentation overlay | depth in colour | scale bar.
+    assert drawn.shape[0] == 64 and drawn.shape[1] >= 2 * 128 + 48
+    meta = inferencer.dataset_meta
+    np.testing.assert_array_equal(
+        drawn[:, :128], draw_segmentation(image, seg, meta['classes'], meta['palette'], 0.5))
+    levels = np.round(np.clip(depth / 20.0, 0, 1) * 255).astype(np.uint8)
+    np.testing.assert_array_equal(drawn[:, 128:256], cv2.applyColorMap(levels, cv2.COLORMAP_TURBO))
+    bar = drawn[:, 256:]
+    assert bar[0, 0].tolist() == [59, 18, 48] and bar[-1, 0].tolist() == [3, 4, 122]  # turbo ends
+    assert describe(inferencer, result).startswith('classes: ')
+    assert f'median {np.median(depth):.3g} m' in describe(inferencer, result)
+
+
+def test_depth_inferencer_on_a_video(tmp_path):
+    inferencer = MicroNetInferencer(DEPTH_CONFIG)
+    rng = np.random.default_rng(1)
+    write_video(tmp_path / 'clip.mp4', [rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
+                                        for _ in range(2)])
+    outs = list(inferencer(FrameSource(tmp_path / 'clip.mp4'), draw=True))
+    assert len(outs) == 2
+    for out in outs:
+        assert set(out.result) == {'pred_depth_map'}
+        assert out.result['pred_depth_map'].shape == (64, 96)
+        assert out.drawn.shape == (64, 96 + 48, 3)  # the depth map and its scale bar
+    with pytest.raises(ValueError, match='this is a multitask model'):
+        inferencer.predict(outs[0].frame.image, np.array([[0, 0, 8, 8]]))

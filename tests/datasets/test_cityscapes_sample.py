@@ -1,7 +1,8 @@
-"""The synthetic Cityscapes sample: layout, class coverage, label maps, determinism."""
+"""The synthetic Cityscapes sample: layout, class coverage, label maps, depth, determinism."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from cityscapesscripts.preparation.json2labelImg import createLabelImage
 from micronet_dense.datasets.samples.cityscapes import (MANIFEST_NAME, SPLIT_CITIES, is_complete,
                                                         make_cityscapes_sample,
                                                         rasterize_label_ids)
+from micronet_dense.datasets.transforms.depth import LoadDepthFromDisparity
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = re.compile(r'^([a-z]+)/\1_(\d{6})_(\d{6})$')
@@ -58,7 +60,8 @@ def test_layout_and_names(sample):
                 assert polygon.dtype.kind == 'i'
                 assert polygon.min() >= 0 and polygon[:, 0].max() < 512 \
                     and polygon[:, 1].max() < 256
-    assert sorted(os.listdir(root)) == [MANIFEST_NAME, 'gtFine', 'leftImg8bit']
+    assert sorted(os.listdir(root)) == sorted([MANIFEST_NAME, 'camera', 'disparity', 'gtFine',
+                                               'leftImg8bit'])
     # no labelTrainIds (the converter's job), no temporary file left behind
     written = [path.name for path in root.rglob('*') if path.is_file()]
     assert not [name for name in written if 'labelTrainIds' in name or name.startswith('.')]
@@ -151,6 +154,12 @@ def test_is_complete_and_rerun(tmp_path):
     assert not is_complete(str(root))
     make_small(root)  # same arguments: regenerated, identical
     assert is_complete(str(root)) and files_bytes(root) == before
+    # a sample made before it had depth files is completed with them, the rest unchanged
+    shutil.rmtree(root / 'disparity')
+    (next((root / 'camera' / 'train').rglob('*_camera.json'))).unlink()
+    assert not is_complete(str(root))
+    make_small(root)
+    assert is_complete(str(root)) and files_bytes(root) == before
     with pytest.raises(FileExistsError, match='made with other arguments'):
         make_small(root, seed=1)
 
@@ -178,3 +187,72 @@ def test_cli(tmp_path):
         capture_output=True, text=True, check=True, cwd=REPO)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {'train': 2, 'val': 1}
     assert is_complete(str(out))
+
+
+# --- depth: disparity PNGs and camera JSONs --------------------------------------------------
+
+# Labels without a depth: nothing drawn, the ego vehicle and the image's void margins, and sky
+# (Cityscapes' stereo matcher finds no disparity there either).
+NO_DEPTH_LABELS = ('unlabeled', 'ego vehicle', 'rectification border', 'out of roi', 'sky')
+
+
+def depth_sample_files(root):
+    """(label ids, uint16 disparity, camera dict, image path) of each image of ``root``."""
+    root = Path(root)
+    for image_path in sorted(root.glob('leftImg8bit/*/*/*_leftImg8bit.png')):
+        split, city = image_path.parts[-3:-1]
+        stem = image_path.name[:-len('_leftImg8bit.png')]
+        ids = read_label_ids(root / 'gtFine' / split / city / f'{stem}_gtFine_labelIds.png')
+        disparity = cv2.imread(str(root / 'disparity' / split / city / f'{stem}_disparity.png'),
+                               cv2.IMREAD_UNCHANGED)
+        camera = json.loads((root / 'camera' / split / city / f'{stem}_camera.json').read_text())
+        yield ids, disparity, camera, str(image_path)
+
+
+def test_disparity_and_camera_files_in_the_cityscapes_layout(cityscapes_sample_root):
+    files = list(depth_sample_files(cityscapes_sample_root))
+    assert len(files) == 3
+    for ids, disparity, camera, _ in files:
+        assert disparity.dtype == np.uint16 and disparity.shape == ids.shape == (256, 512)
+        assert {k: sorted(v) for k, v in camera.items()} == {
+            'extrinsic': ['baseline', 'pitch', 'roll', 'x', 'y', 'yaw', 'z'],
+            'intrinsic': ['fx', 'fy', 'u0', 'v0']}
+        assert camera['extrinsic']['baseline'] == 0.209313  # Cityscapes' stereo rig
+        assert camera['extrinsic']['z'] == 1.22
+        assert camera['intrinsic']['fx'] == camera['intrinsic']['fy'] == 1.1 * 512
+        assert 0 < camera['intrinsic']['u0'] < 512 and 0 < camera['intrinsic']['v0'] < 256
+
+
+def test_loaded_depth_is_the_disparity_formula_on_the_generated_files(cityscapes_sample_root):
+    for ids, disparity, camera, image_path in depth_sample_files(cityscapes_sample_root):
+        depth = LoadDepthFromDisparity()(dict(img_path=image_path))['gt_depth_map']
+        baseline, fx = camera['extrinsic']['baseline'], camera['intrinsic']['fx']
+        p = disparity.astype(np.float64)
+        with np.errstate(divide='ignore'):
+            expected = np.where(p > 1, baseline * fx / ((p - 1) / 256), 0.0)
+        np.testing.assert_allclose(depth, expected, rtol=1e-6, atol=0)
+        invalid = disparity == 0
+        assert invalid.sum() > 1000 and (depth[invalid] == 0).all()
+
+
+def test_depth_is_missing_exactly_where_cityscapes_has_none(cityscapes_sample_root):
+    no_depth_ids = [name2label[name].id for name in NO_DEPTH_LABELS]
+    for ids, disparity, _, _ in depth_sample_files(cityscapes_sample_root):
+        np.testing.assert_array_equal(disparity == 0, np.isin(ids, no_depth_ids))
+
+
+def test_road_depth_is_the_flat_ground_seen_by_the_camera(cityscapes_sample_root):
+    """On road and sidewalk, a level camera at height h sees depth Z = fy · h / (v − v0), i.e.
+    disparity baseline · fx · (v − v0) / (fy · h), stored to the nearest 1/256 px."""
+    checked = 0
+    for ids, disparity, camera, _ in depth_sample_files(cityscapes_sample_root):
+        intrinsic, extrinsic = camera['intrinsic'], camera['extrinsic']
+        v = np.arange(ids.shape[0], dtype=np.float64)[:, None].repeat(ids.shape[1], axis=1)
+        ground = np.isin(ids, [name2label['road'].id, name2label['sidewalk'].id]) & (
+            v - intrinsic['v0'] >= 0.5)
+        expected = (extrinsic['baseline'] * intrinsic['fx'] * (v[ground] - intrinsic['v0'])
+                    / (intrinsic['fy'] * extrinsic['z']))
+        stored = (disparity[ground].astype(np.float64) - 1) / 256
+        assert np.abs(stored - expected).max() <= 0.5 / 256 + 1e-9
+        checked += ground.sum()
+    assert checked > 30000

@@ -6,8 +6,9 @@ import torch
 from mmcv.transforms import RandomFlip, RandomResize
 from mmengine.structures import BaseDataElement, PixelData
 
-from micronet_dense.datasets.transforms.segmentation import (PackSegInputs, PhotoMetricDistortion,
-                                                             SegPad, SegRandomCrop)
+from micronet_dense.datasets.transforms.segmentation import (DenseRandomFlip, PackSegInputs,
+                                                             PhotoMetricDistortion, SegPad,
+                                                             SegRandomCrop)
 from micronet_dense.registry import TRANSFORMS
 
 
@@ -75,6 +76,62 @@ def test_resize_random_labels_keep_only_original_ids():
     assert set(np.unique(results['gt_seg_map'])) == {0, 7, 255}
 
 
+# --- DenseResize: the depth map, nearest-neighbour, values divided by the factor ------------
+
+DEPTH = np.array([[10.0, 0.0, 20.0, 40.0],
+                  [5.0, 5.0, 0.0, 80.0]], np.float32)  # metres, 0 = no measurement
+
+
+def dense_resize(target_wh, depth=DEPTH, keep_ratio=True):
+    transform = RandomResize(scale=target_wh, ratio_range=(1.0, 1.0), keep_ratio=keep_ratio,
+                             resize_type='DenseResize')
+    h, w = depth.shape
+    return transform(dict(img=np.zeros((h, w, 3), np.uint8), gt_depth_map=depth.copy(),
+                          gt_seg_map=(depth > 0).astype(np.uint8)))
+
+
+def test_dense_resize_up_by_two_repeats_pixels_and_halves_depth():
+    results = dense_resize((8, 4))
+    expected = np.array([[5, 5, 0, 0, 10, 10, 20, 20],
+                         [5, 5, 0, 0, 10, 10, 20, 20],
+                         [2.5, 2.5, 2.5, 2.5, 0, 0, 40, 40],
+                         [2.5, 2.5, 2.5, 2.5, 0, 0, 40, 40]], np.float32)
+    assert results['scale_factor'] == (2.0, 2.0)
+    assert results['gt_depth_map'].dtype == np.float32
+    np.testing.assert_array_equal(results['gt_depth_map'], expected)
+    # labels and depth stay aligned: the no-measurement pixels are the label-0 pixels
+    np.testing.assert_array_equal(results['gt_seg_map'], (expected > 0).astype(np.uint8))
+
+
+def test_dense_resize_down_by_two_keeps_every_other_pixel_and_doubles_depth():
+    depth = np.repeat(np.repeat(DEPTH, 2, axis=0), 2, axis=1)  # (4, 8)
+    depth[1, 1] = 99.0  # a pixel nearest-neighbour halving skips
+    results = dense_resize((4, 2), depth)
+    np.testing.assert_array_equal(results['gt_depth_map'], DEPTH * 2)
+
+
+def test_dense_resize_without_keep_ratio_uses_the_mean_factor():
+    # w x 4 and h x 1: depth divided by sqrt(4 * 1) = 2
+    results = dense_resize((16, 2), keep_ratio=False)
+    assert results['scale_factor'] == (4.0, 1.0)
+    np.testing.assert_array_equal(results['gt_depth_map'],
+                                  np.repeat(DEPTH, 4, axis=1) / 2)
+
+
+def test_dense_resize_never_blends_depth_across_edges():
+    rng = np.random.default_rng(0)
+    depth = rng.choice(np.array([0.0, 3.0, 50.0], np.float32), size=(37, 53))
+    for seed in range(5):
+        np.random.seed(seed)
+        results = RandomResize(scale=(100, 70), ratio_range=(0.5, 2.0), keep_ratio=True,
+                               resize_type='DenseResize')(
+            dict(img=np.zeros((37, 53, 3), np.uint8), gt_depth_map=depth.copy()))
+        factor = np.sqrt(np.prod(results['scale_factor']))
+        values = np.unique(results['gt_depth_map'] * factor)
+        np.testing.assert_allclose(values, [0.0, 3.0, 50.0], rtol=1e-6)
+        assert results['gt_depth_map'].shape == results['img'].shape[:2]
+
+
 # --- SegRandomCrop ---------------------------------------------------------------------------
 
 def test_crop_has_crop_size_and_matches_a_window_of_the_input():
@@ -88,6 +145,37 @@ def test_crop_has_crop_size_and_matches_a_window_of_the_input():
     top, left = int(crop[0, 0, 0]), int(crop[0, 0, 1])
     np.testing.assert_array_equal(crop, img[top:top + 50, left:left + 80])
     np.testing.assert_array_equal(results['gt_seg_map'], seg_map[top:top + 50, left:left + 80])
+
+
+def test_crop_moves_the_depth_map_with_the_image():
+    img = coordinate_image(100, 200)
+    depth = 1 + img[..., 0].astype(np.float32) + img[..., 1] / 1000
+    np.random.seed(4)
+    results = SegRandomCrop(crop_size=(50, 80), cat_max_ratio=1.0)(
+        dict(img=img, gt_depth_map=depth))
+    top, left = int(results['img'][0, 0, 0]), int(results['img'][0, 0, 1])
+    np.testing.assert_array_equal(results['gt_depth_map'], depth[top:top + 50, left:left + 80])
+
+
+def test_crop_choice_depends_on_the_labels_only():
+    """The cat_max_ratio windows are the same with or without a depth map, whatever its values
+    (here a depth map that is invalid exactly where a window would pass the check)."""
+    seg_map = np.zeros((32, 64), np.uint8)
+    seg_map[16:, :32] = 255
+    seg_map[16:, 32:] = 1
+    depth = np.where(seg_map == 1, 0.0, 7.0).astype(np.float32)
+    for seed in range(10):
+        crops = []
+        for with_depth in (False, True):
+            np.random.seed(seed)
+            results = dict(img=coordinate_image(32, 64), gt_seg_map=seg_map.copy())
+            if with_depth:
+                results['gt_depth_map'] = depth.copy()
+            results = SegRandomCrop(crop_size=(32, 32), cat_max_ratio=0.75)(results)
+            crops.append(results['img'])
+        np.testing.assert_array_equal(*crops)
+        left = int(crops[1][0, 0, 1])
+        np.testing.assert_array_equal(results['gt_depth_map'], depth[:, left:left + 32])
 
 
 def test_crop_larger_than_image_keeps_whole_image():
@@ -160,6 +248,17 @@ def test_flip_keeps_image_and_labels_consistent():
         np.testing.assert_array_equal(results['img'], expected)
         flips.append(results['flip'])
     assert 0 < sum(flips) < 20
+
+
+def test_dense_flip_moves_depth_with_labels():
+    img = coordinate_image(4, 6)
+    depth = img[..., 1].astype(np.float32) * 2.5
+    results = DenseRandomFlip(prob=1.0, direction='horizontal')(
+        dict(img=img.copy(), gt_seg_map=img[..., 1].copy(), gt_depth_map=depth.copy()))
+    np.testing.assert_array_equal(results['gt_depth_map'], depth[:, ::-1])
+    np.testing.assert_array_equal(results['gt_depth_map'], results['gt_seg_map'] * 2.5)
+    results = DenseRandomFlip(prob=0.0)(dict(img=img.copy(), gt_depth_map=depth.copy()))
+    np.testing.assert_array_equal(results['gt_depth_map'], depth)
 
 
 # --- PhotoMetricDistortion -------------------------------------------------------------------
@@ -279,6 +378,20 @@ def test_pad_bottom_right_with_pad_values():
     assert (results['gt_seg_map'][:, 50:] == 255).all()
 
 
+def test_pad_fills_depth_with_no_measurement():
+    depth = np.full((3, 2), 4.5, np.float32)
+    results = SegPad(size=(4, 4))(dict(img=np.ones((3, 2, 3), np.uint8), gt_depth_map=depth))
+    expected = np.zeros((4, 4), np.float32)
+    expected[:3, :2] = 4.5
+    np.testing.assert_array_equal(results['gt_depth_map'], expected)
+
+
+def test_dense_map_of_another_size_is_an_error():
+    with pytest.raises(ValueError, match="'gt_depth_map' of shape \\(2, 2\\) does not match"):
+        SegPad(size=(4, 4))(dict(img=np.ones((3, 2, 3), np.uint8),
+                                 gt_depth_map=np.ones((2, 2), np.float32)))
+
+
 def test_pad_only_missing_axis_and_custom_values():
     results = SegPad(size=(20, 10), pad_val=9, seg_pad_val=3)(
         dict(img=np.ones((15, 25, 3), np.uint8), gt_seg_map=np.zeros((15, 25), np.uint8)))
@@ -335,3 +448,34 @@ def test_training_pipeline_from_registry():
         assert results['inputs'].shape == (3, 64, 128)
         assert set(results['data_samples'].gt_sem_seg.data.unique().tolist()) <= {0, 3, 255}
         assert results['data_samples'].pad_shape == (64, 128)
+
+
+def test_dense_training_pipeline_keeps_labels_and_depth_aligned():
+    """Depth made a function of the label (class c at 10 (c + 1) m, 0 for ignore): after the
+    whole geometric pipeline, depth · resize factor is that function of the label again, and
+    the padding is ignore and no measurement."""
+    cfgs = [dict(type='RandomResize', scale=(256, 128), ratio_range=(0.5, 2.0), keep_ratio=True,
+                 resize_type='DenseResize'),
+            dict(type='SegRandomCrop', crop_size=(128, 256)),
+            dict(type='DenseRandomFlip', prob=0.5, direction='horizontal'),
+            dict(type='SegPad', size=(128, 256)),
+            dict(type='PackDenseInputs')]
+    transforms = [TRANSFORMS.build(cfg) for cfg in cfgs]
+    rng = np.random.default_rng(0)
+    lut = np.zeros(256, np.float32)
+    lut[:19] = 10 * (np.arange(19) + 1)
+    padded = 0
+    for seed in range(6):
+        seg_map = rng.choice(np.array([0, 3, 18, 255], np.uint8), size=(64, 128))
+        np.random.seed(seed)
+        results = dict(img=rng.integers(0, 256, (64, 128, 3), dtype=np.uint8),
+                       gt_seg_map=seg_map, gt_depth_map=lut[seg_map], ori_shape=(64, 128))
+        for transform in transforms[:-1]:
+            results = transform(results)
+        factor = np.sqrt(np.prod(results['scale_factor']))
+        packed = transforms[-1](results)['data_samples']
+        labels = packed.gt_sem_seg.data[0].numpy()
+        depth = packed.gt_depth_map.data[0].numpy()
+        np.testing.assert_allclose(depth * factor, lut[labels], rtol=1e-6)
+        padded += int((labels[results['img_shape'][0]:] == 255).sum())
+    assert padded > 0  # some scales were smaller than the crop

@@ -1,5 +1,5 @@
 """demo/image_demo.py and demo/video_demo.py: the written images and videos show the predictions
-(pixels checked against colours computed here), for pose and segmentation."""
+(pixels checked against colours computed here), for pose, segmentation, depth and both."""
 import json
 import os.path as osp
 import runpy
@@ -12,7 +12,8 @@ import pytest
 
 from micronet_dense.apis import MicroNetInferencer
 from micronet_dense.datasets.cityscapes_labels import TRAIN_PALETTE
-from tests.conftest import POSE_SAMPLE_CONFIG, SEG_SAMPLE_CONFIG
+from tests.conftest import (DEPTH_CONFIG, MULTITASK_CONFIG, POSE_SAMPLE_CONFIG, SEG_SAMPLE_CONFIG,
+                            random_checkpoint)
 
 REPO = Path(__file__).parents[2]
 DET_FILE = 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json'
@@ -27,6 +28,18 @@ def read(path):
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     assert image is not None, f'{path} was not written as an image'
     return image
+
+
+def read_video(path):
+    """Every frame of the video at ``path``."""
+    capture = cv2.VideoCapture(str(path))
+    assert capture.isOpened(), f'{path} was not written as a video'
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return frames
+        frames.append(frame)
 
 
 def hand_boxes(det_file, image_id, score_thr):
@@ -111,14 +124,8 @@ def test_video_demo_writes_every_frame(monkeypatch, tmp_path, coco_sample_root, 
              '--out', out, '--kpt-thr', 0)
 
     capture = cv2.VideoCapture(str(out))
-    assert capture.isOpened()
     assert capture.get(cv2.CAP_PROP_FPS) == pytest.approx(10)
-    written = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        written.append(frame)
+    written = read_video(out)
     assert len(written) == num_frames
     assert all(frame.shape == (h, w, 3) for frame in written)
     # Red keypoints (random weights score ~0) and their links were drawn on every frame.
@@ -127,3 +134,34 @@ def test_video_demo_writes_every_frame(monkeypatch, tmp_path, coco_sample_root, 
 
     for frame, original in zip(written, frames):
         assert reddish(frame) > reddish(original) + 50
+
+
+def test_image_demo_shows_segmentation_and_depth_side_by_side(
+        monkeypatch, tmp_path, cityscapes_sample_root, multitask_checkpoint, log_lines):
+    image_path = next(Path(cityscapes_sample_root, 'leftImg8bit', 'val').rglob('*.png'))
+    out = tmp_path / 'multitask.png'
+    run_demo('image_demo.py', monkeypatch, MULTITASK_CONFIG, multitask_checkpoint, image_path,
+             '--out', out, '--max-depth', 30)
+    drawn, image = read(out), read(image_path)
+    h, w = image.shape[:2]
+    assert drawn.shape == (h, 2 * w + max(48, h // 5), 3)  # overlay | depth | scale bar
+    depth = MicroNetInferencer(MULTITASK_CONFIG, multitask_checkpoint).predict(
+        str(image_path))['pred_depth_map']
+    levels = np.round(np.clip(depth / 30.0, 0, 1) * 255).astype(np.uint8)
+    np.testing.assert_array_equal(drawn[:, w:2 * w], cv2.applyColorMap(levels, cv2.COLORMAP_TURBO))
+    assert any('classes: ' in line and ' m (median ' in line for line in log_lines)
+
+
+def test_video_demo_with_a_depth_model(monkeypatch, tmp_path):
+    checkpoint = random_checkpoint(DEPTH_CONFIG, tmp_path / 'depth.pth')
+    rng = np.random.default_rng(0)
+    video = tmp_path / 'in.mp4'
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 10, (96, 64))
+    for _ in range(3):
+        writer.write(rng.integers(0, 256, (64, 96, 3), dtype=np.uint8))
+    writer.release()
+    out = tmp_path / 'out.mp4'
+    run_demo('video_demo.py', monkeypatch, DEPTH_CONFIG, checkpoint, video, '--out', out)
+    frames = read_video(out)
+    assert len(frames) == 3
+    assert all(frame.shape == (64, 96 + 48, 3) for frame in frames)  # depth map + scale bar

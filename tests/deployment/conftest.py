@@ -1,5 +1,5 @@
-"""Shipped pose / segmentation / multi-task models with weights that make every fusion and output
-visible."""
+"""Shipped pose / segmentation / depth / multi-task models with weights that make every fusion
+and output visible."""
 import pytest
 import torch
 from torch import nn
@@ -8,6 +8,7 @@ from micronet_dense.apis import init_model
 from micronet_dense.deployment.onnx import unit_scale_random_weights
 
 CONFIGS = {'pose': 'configs/pose/micronet_{}_coco.py', 'seg': 'configs/seg/micronet_{}_cityscapes.py',
+           'depth': 'configs/depth/micronet_{}_cityscapes_depth.py',
            'multitask': 'configs/multitask/micronet_{}_cityscapes_seg_depth.py'}
 
 

@@ -1,5 +1,7 @@
 """Latency statistics and the interleaved timing loop."""
+import numpy as np
 import pytest
+import torch
 
 from micronet_dense.deployment.benchmark import benchmark, latency_stats, time_interleaved
 
@@ -31,3 +33,47 @@ def test_benchmark_every_variant(build_model):
     assert all(r['p50_ms'] > 0 and r['throughput'] > 0 for r in results.values())
     with pytest.raises(ValueError, match='tensorrt'):
         benchmark(build_model('pose', 'm0'), [('tensorrt', False)])
+
+
+class _DenormalProbe(torch.nn.Module):
+    """Records, on each call, whether a denormal product is flushed to zero."""
+
+    def __init__(self):
+        super().__init__()
+        self.flushed = []
+
+    def forward(self, inputs, mode='tensor'):
+        self.flushed.append(bool(torch.tensor([1e-39]).mul(1.0).item() == 0.0))
+        return inputs
+
+
+def test_timing_flushes_denormals_and_restores_them():
+    probe = _DenormalProbe()
+    benchmark(probe, [('torch', False)], shape=(4, 4), warmup=1, iters=2)
+    # The warm-up call and the timed calls run with denormals flushed; afterwards they are back.
+    assert probe.flushed == [True] * 3
+    assert torch.tensor([1e-39]).mul(1.0).item() != 0.0
+
+
+def test_timing_sessions_compute_no_denormals(tmp_path):
+    onnx = pytest.importorskip('onnx')
+    from onnx import TensorProto, helper
+
+    from micronet_dense.deployment.benchmark import flush_denormal
+    from micronet_dense.deployment.onnx import ort_session
+    value = helper.make_tensor_value_info
+    graph = helper.make_graph([helper.make_node('Mul', ['input', 'one'], ['output'])], 'times_one',
+                              [value('input', TensorProto.FLOAT, [1])],
+                              [value('output', TensorProto.FLOAT, [1])],
+                              [helper.make_tensor('one', TensorProto.FLOAT, [1], [1.0])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
+    model.ir_version = 8
+    path = str(tmp_path / 'times_one.onnx')
+    onnx.save(model, path)
+    session = ort_session(path, threads=2, flush_denormal=True)
+    # onnxruntime sets the flush mode on its own threads; the timing loop on the calling thread.
+    assert session.get_session_options().get_session_config_entry(
+        'session.set_denormal_as_zero') == '1'
+    with flush_denormal():
+        output = session.run(None, {'input': np.array([1e-39], dtype=np.float32)})[0]
+    assert output[0] == 0.0

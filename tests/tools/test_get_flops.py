@@ -57,3 +57,31 @@ def test_get_flops_on_a_segmentation_config(capsys, monkeypatch):
     # (0.655G MAdds in the config's header).
     assert abs(16 * summary['madds'] / 0.655e9 - 1) < 0.02
     assert 'decode_head' in out
+
+
+def test_get_flops_sets_a_multi_task_model_against_its_single_task_models(capsys, monkeypatch):
+    from micronet_dense.models.complexity import model_complexity
+    out, summary = _summary('configs/multitask/micronet_m0_cityscapes_seg_depth.py', capsys,
+                            monkeypatch, 64, 128)
+    # The references: the shipped single-task configs, counted as models of their own.
+    alone = {task: model_complexity(init_model(REPO / config), (64, 128)) for task, config in (
+        ('seg', 'configs/seg/micronet_m0_cityscapes.py'),
+        ('depth', 'configs/depth/micronet_m0_cityscapes_depth.py'))}
+    assert summary['single_task'] == {task: dict(params=r['params'], madds=r['madds'])
+                                      for task, r in alone.items()}
+    assert summary['single_task_sum'] == dict(params=sum(r['params'] for r in alone.values()),
+                                              madds=sum(r['madds'] for r in alone.values()))
+    assert summary['madds'] < summary['single_task_sum']['madds']
+    lines = out.splitlines()
+    for task in ('seg', 'depth'):  # a row per head, a line per single-task model
+        assert any(line.split()[0] == f'tasks.{task}' for line in lines)
+        params, madds = alone[task]['params'], alone[task]['madds']
+        assert f'  {task} alone'.ljust(24) + f'{params:>12,}{madds:>16,}' in lines
+    assert any(line.startswith('multi-task model') and f'{summary["madds"]:,}' in line
+               for line in lines)
+
+
+def test_get_flops_on_a_single_task_model_has_no_comparison(capsys, monkeypatch):
+    out, summary = _summary('configs/depth/micronet_m0_cityscapes_depth.py', capsys, monkeypatch,
+                            64, 128)
+    assert 'tasks.depth' in out and 'single_task' not in summary

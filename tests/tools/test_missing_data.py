@@ -21,3 +21,26 @@ def test_train_without_data_stops_with_instructions(config, expected, tmp_path):
     for text in expected:
         assert text in result.stderr
     assert not list(tmp_path.glob('*.pth'))
+
+
+@pytest.mark.parametrize('config, present, missing', [
+    ('configs/multitask/micronet_m0_cityscapes_seg_depth.py', (), 'disparity/train'),
+    ('configs/depth/micronet_m0_cityscapes_depth.py', ('disparity',), 'camera/train'),
+])
+def test_depth_without_disparity_or_camera_stops_before_the_model_with_one_error_line(
+        config, present, missing, tmp_path):
+    root = tmp_path / 'data' / 'cityscapes'
+    for folder in ('leftImg8bit', 'gtFine', *present):
+        for split in ('train', 'val'):
+            (root / folder / split).mkdir(parents=True)
+    result = subprocess.run(
+        [sys.executable, str(REPO / 'tools/train.py'), str(REPO / config), '--work-dir', 'work'],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [result.stderr.strip()]  # one line, no traceback
+    message = result.stderr.strip()
+    assert message.startswith(f'error: train_dataloader: data/cityscapes/{missing} does not exist')
+    for text in ('disparity_trainvaltest.zip', 'camera_trainvaltest.zip',
+                 'www.cityscapes-dataset.com', 'next to leftImg8bit/', 'data/cityscapes/'):
+        assert text in message
+    assert not (tmp_path / 'work').exists()  # stopped before the runner and its model

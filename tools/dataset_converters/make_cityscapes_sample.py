@@ -1,4 +1,4 @@
-"""Generate the synthetic Cityscapes sample (official layout, gtFine polygons and label ids).
+"""Generate the synthetic Cityscapes sample, official layout: images, labels, disparity, camera.
 
     python tools/dataset_converters/make_cityscapes_sample.py [--out data/cityscapes_sample] \
         [--train-images 40] [--val-images 12] [--seed 0] [--full-resolution] [--no-progress]

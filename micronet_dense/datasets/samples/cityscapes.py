@@ -6,6 +6,8 @@ Layout under ``out_dir``, as the official archives (label maps in train ids are 
     leftImg8bit/{train,val}/<city>/<city>_<seq:06d>_000019_leftImg8bit.png
     gtFine/{train,val}/<city>/<city>_<seq:06d>_000019_gtFine_polygons.json
     gtFine/{train,val}/<city>/<city>_<seq:06d>_000019_gtFine_labelIds.png
+    disparity/{train,val}/<city>/<city>_<seq:06d>_000019_disparity.png
+    camera/{train,val}/<city>/<city>_<seq:06d>_000019_camera.json
     cityscapes_sample.json    manifest, written last (see :func:`is_complete`)
 
 Each scene is seen by a pinhole camera 1.22 m above a straight street (Cityscapes' rig):
@@ -17,7 +19,9 @@ texture laid out in world metres (windows, bricks, slats, tiles, lane marks), pl
 moderate lighting and sensor noise, so a small CNN learns them in minutes.
 
 The label-id PNG is the polygons rasterised with PIL's ``ImageDraw.polygon`` in file
-order, as cityscapesscripts' ``json2labelImg`` does, so the converter reproduces it.
+order, as cityscapesscripts' ``json2labelImg`` does, so the converter reproduces it. The
+disparity map holds the depth of the same drawn surfaces (``street_depth``), so the sample
+serves segmentation, depth, or both.
 """
 import json
 import os.path as osp
@@ -32,6 +36,7 @@ from micronet_dense.datasets.cityscapes_labels import (NAME_TO_LABEL, TRAIN_CLAS
                                                        label_ids_to_train_ids, resolve_label)
 from micronet_dense.utils.atomic_io import write_bytes_atomic, write_image_atomic
 
+from .street_depth import STEREO_BASELINE_M, camera_json, encode_disparity, render_depth
 from .street_layout import REFERENCE_SIZE
 from .street_painters import paint_scene
 from .street_scene import StreetSceneBuilder
@@ -44,6 +49,8 @@ REDUCED_SIZE = REFERENCE_SIZE  # (H, W)
 FULL_SIZE = (1024, 2048)
 IMAGE_SUFFIX = '_leftImg8bit.png'
 LABEL_IDS_SUFFIX = '_gtFine_labelIds.png'
+DISPARITY_SUFFIX = '_disparity.png'
+CAMERA_SUFFIX = '_camera.json'
 MANIFEST_NAME = 'cityscapes_sample.json'
 _FRAME = 19  # gtFine annotates frame 19 of each 30-frame snippet
 
@@ -78,8 +85,9 @@ def rasterize_label_ids(annotation: Dict) -> np.ndarray:
 
 
 def _render(rng: np.random.Generator, height: int, width: int,
-            required: Sequence[str]) -> Tuple[Dict, np.ndarray, np.ndarray]:
-    """A scene whose label map shows every ``required`` train class: (json, ids, RGB)."""
+            required: Sequence[str]) -> Tuple[Dict, np.ndarray, np.ndarray, np.ndarray, Dict]:
+    """A scene whose label map shows every ``required`` train class: (polygons JSON, label ids,
+    RGB, uint16 disparity, camera JSON)."""
     min_pixels = _MIN_VISIBLE_PIXELS * height * width / (REDUCED_SIZE[0] * REDUCED_SIZE[1])
     required_ids = [TRAIN_CLASSES.index(name) for name in required]
     for _ in range(_MAX_SCENE_ATTEMPTS):
@@ -90,7 +98,11 @@ def _render(rng: np.random.Generator, height: int, width: int,
         label_ids = rasterize_label_ids(annotation)
         counts = np.bincount(label_ids_to_train_ids(label_ids).ravel(), minlength=256)
         if all(counts[train_id] >= min_pixels for train_id in required_ids):
-            return annotation, label_ids, paint_scene(rng, objects, builder.cam, builder.unit)
+            image = paint_scene(rng, objects, builder.cam, builder.unit)
+            camera = camera_json(builder.cam)
+            disparity = encode_disparity(render_depth(objects, builder.cam), STEREO_BASELINE_M,
+                                         camera['intrinsic']['fx'])
+            return annotation, label_ids, image, disparity, camera
     raise RuntimeError(f'no scene showing all of {list(required)} in {_MAX_SCENE_ATTEMPTS} '
                        f'attempts')
 
@@ -113,7 +125,8 @@ def is_complete(out_dir: str) -> bool:
         osp.isfile(osp.join(out_dir, folder, split, name + suffix))
         for split, names in manifest['samples'].items() for name in names
         for folder, suffix in (('leftImg8bit', IMAGE_SUFFIX), ('gtFine', LABEL_IDS_SUFFIX),
-                               ('gtFine', POLYGONS_SUFFIX)))
+                               ('gtFine', POLYGONS_SUFFIX), ('disparity', DISPARITY_SUFFIX),
+                               ('camera', CAMERA_SUFFIX)))
 
 
 def make_cityscapes_sample(out_dir: str, num_train: int = 40, num_val: int = 12, seed: int = 0,
@@ -124,7 +137,8 @@ def make_cityscapes_sample(out_dir: str, num_train: int = 40, num_val: int = 12,
     Deterministic: the same arguments give byte-identical files. Every file is written
     through a temporary file and renamed; per image the polygons JSON comes last and the
     manifest after all images, so :func:`is_complete` tells a finished sample from one
-    cut short. A complete sample made with the same arguments is kept as it is.
+    cut short. A complete sample made with the same arguments is kept as it is; one made
+    before the sample had disparity and camera files is written anew (same images and labels).
 
     Args:
         out_dir: Cityscapes root to create or fill.
@@ -158,11 +172,15 @@ def make_cityscapes_sample(out_dir: str, num_train: int = 40, num_val: int = 12,
                                    disable=not progress):
         rng = np.random.default_rng([seed, list(samples).index(split), index])
         required = _ALWAYS + tuple(_ROTATING[(index + k) % len(_ROTATING)] for k in (0, 3, 6))
-        annotation, label_ids, image = _render(rng, height, width, required)
+        annotation, label_ids, image, disparity, camera = _render(rng, height, width, required)
         image_base = osp.join(out_dir, 'leftImg8bit', split, name)
         gt_base = osp.join(out_dir, 'gtFine', split, name)
         write_image_atomic(image_base + IMAGE_SUFFIX, image[..., ::-1])
         write_image_atomic(gt_base + LABEL_IDS_SUFFIX, label_ids)
+        write_image_atomic(osp.join(out_dir, 'disparity', split, name) + DISPARITY_SUFFIX,
+                           disparity)
+        write_bytes_atomic(osp.join(out_dir, 'camera', split, name) + CAMERA_SUFFIX,
+                           json.dumps(camera, indent=4).encode('utf-8'))
         write_bytes_atomic(gt_base + POLYGONS_SUFFIX,
                            json.dumps(annotation, indent=4).encode('utf-8'))
     write_bytes_atomic(manifest_path, json.dumps(manifest, indent=2).encode('utf-8'))

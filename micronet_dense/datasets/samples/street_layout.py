@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from .polygon_clipping import Point, integer_polygon
 from .street_camera import StreetCamera
@@ -11,15 +12,24 @@ from .street_camera import StreetCamera
 REFERENCE_SIZE = (256, 512)  # (H, W) at which the scenes' pixel sizes are given
 
 
+# Where an object's pixels lie in the world, for its depth (``StreetCamera.depth_at``):
+# ('ground',) the road plane; ('x', x0) a vertical plane along the street; ('z', z0) a plane facing
+# the camera; ('box', x1, x2, z1, z2) a box's rear face and the side facing the camera axis.
+Geometry = Tuple
+GROUND: Geometry = ('ground',)
+
+
 @dataclass
 class SceneObject:
-    """One annotated polygon plus how to paint it (``look``: a key of ``PAINTERS``)."""
+    """One annotated polygon plus how to paint it (``look``: a key of ``PAINTERS``) and where it
+    lies (``geometry``; None: no depth, as sky and the ego vehicle have none in Cityscapes)."""
 
     label: str
     polygon: List[Tuple[int, int]]
     look: str
     params: Dict = field(default_factory=dict)
     deleted: bool = False
+    geometry: Optional[Geometry] = None
 
     def to_json(self) -> Dict:
         obj = {'label': self.label, 'polygon': [list(p) for p in self.polygon]}
@@ -40,9 +50,10 @@ class StreetLayout:
         self.footprints: List[Tuple[float, float, float, float]] = []
 
     def make(self, label: str, points: Sequence[Point], look: Optional[str] = None,
-             **params) -> Optional[SceneObject]:
+             geometry: Optional[Geometry] = None, **params) -> Optional[SceneObject]:
         poly = integer_polygon(points, self.cam.width, self.cam.height)
-        return None if poly is None else SceneObject(label, poly, look or label, params)
+        return None if poly is None else SceneObject(label, poly, look or label, params,
+                                                     geometry=geometry)
 
     def plane(self, x: float, z1: float, z2: float, height: float) -> List[Point]:
         """Vertical quad on ``x = const`` from depth z1 to z2, heights 0..height."""
@@ -93,9 +104,26 @@ class StreetLayout:
         return True
 
     def add_group(self, depth: float, *objects: Optional[SceneObject]) -> None:
+        """Objects standing at ``depth``; those without a geometry face the camera there."""
         kept = [obj for obj in objects if obj is not None]
+        for obj in kept:
+            obj.geometry = obj.geometry or ('z', depth)
         if kept:
             self.groups.append((depth, kept))
 
     def add_background(self, *objects: Optional[SceneObject]) -> None:
         self.background += [obj for obj in objects if obj is not None]
+
+
+def object_index_map(objects: Sequence[SceneObject], height: int, width: int) -> np.ndarray:
+    """(H, W) int32 map of 1 + the index of the object drawn at each pixel (0: none).
+
+    Drawn in order with the PIL rasteriser of the labels (deleted objects skipped), so image
+    regions and depth follow label boundaries pixel for pixel.
+    """
+    index_map = Image.new('I', (width, height), 0)
+    draw = ImageDraw.Draw(index_map)
+    for index, obj in enumerate(objects, start=1):
+        if not obj.deleted:
+            draw.polygon([tuple(p) for p in obj.polygon], fill=index)
+    return np.asarray(index_map)

@@ -5,10 +5,9 @@ from typing import Callable, Dict, Sequence, Tuple
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw
 
 from .street_camera import StreetCamera
-from .street_layout import SceneObject
+from .street_layout import SceneObject, object_index_map
 from .street_scene import CAR_COLOURS
 
 
@@ -282,14 +281,7 @@ def paint_scene(rng: np.random.Generator, objects: Sequence[SceneObject], cam: S
                 unit: float) -> np.ndarray:
     """(H, W, 3) uint8 RGB image of the drawn objects, later ones on top."""
     height, width = cam.height, cam.width
-    # Object indices drawn with the same PIL rasteriser as the labels, so image regions
-    # follow label boundaries pixel for pixel.
-    index_map = Image.new('I', (width, height), 0)
-    draw = ImageDraw.Draw(index_map)
-    for index, obj in enumerate(objects, start=1):
-        if not obj.deleted:
-            draw.polygon([tuple(p) for p in obj.polygon], fill=index)
-    index_map = np.asarray(index_map)
+    index_map = object_index_map(objects, height, width)
     image = np.full((height, width, 3), 128, np.float32)
     for index, obj in enumerate(objects, start=1):
         if obj.deleted:

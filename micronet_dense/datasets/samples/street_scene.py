@@ -4,7 +4,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .street_layout import SceneObject, StreetLayout
+from .street_layout import GROUND, SceneObject, StreetLayout
 from .street_silhouettes import BICYCLE, MOTORCYCLE, PERSON, RIDER
 
 # People and two-wheelers are never drawn smaller than this (px per metre at 256x512).
@@ -34,7 +34,7 @@ class StreetSceneBuilder(StreetLayout):
                                               (0, cam.horizon + 2)]))
         lanes = list(np.arange(self.curbs[0] + 3.3, self.curbs[1] - 2.0, 3.3))
         self.add_background(self.make('road', self.band(*self.curbs, 0.5, 4000), lanes=lanes,
-                                      curbs=self.curbs))
+                                      curbs=self.curbs, geometry=GROUND))
         # Per side, outwards from the curb: [verge], sidewalk, [verge], facade.
         self.walks: List[Tuple[float, float]] = []  # sidewalk (near, far edge) x per side
         facades = []
@@ -47,10 +47,11 @@ class StreetSceneBuilder(StreetLayout):
             facades.append(walk_far + out * verge * (not inner))
             self.walks.append((walk_near, walk_far))
             self.add_background(self.make('sidewalk', self.band(*sorted(self.walks[-1]), 0.5,
-                                                                4000)))
+                                                                4000), geometry=GROUND))
             if verge:
                 x1, x2 = sorted((curb, walk_near) if inner else (walk_far, facades[-1]))
-                self.add_background(self.make('terrain', self.band(x1, x2, 0.5, 4000)))
+                self.add_background(self.make('terrain', self.band(x1, x2, 0.5, 4000),
+                                                       geometry=GROUND))
         self.facades = tuple(facades)
         self._road_patches()
         self._skyline()
@@ -78,20 +79,21 @@ class StreetSceneBuilder(StreetLayout):
                       (right_curb - 2.2, right_curb))
             z1 = rng.uniform(6, 15)
             z2 = z1 + rng.uniform(8, 25)
-            self.add_background(self.make('parking', self.band(x1, x2, z1, z2)))
+            self.add_background(self.make('parking', self.band(x1, x2, z1, z2), geometry=GROUND))
         self.tram_x = None
         if self.want('train', 0.15):
             margin = min(2.5, 0.5 * (right_curb - left_curb))
             self.tram_x = rng.uniform(left_curb + margin, right_curb - margin)
             self.add_background(self.make('rail track',
                                           self.band(self.tram_x - 1.0, self.tram_x + 1.0, 0.5,
-                                                    4000), rails=self.tram_x))
+                                                    4000), rails=self.tram_x, geometry=GROUND))
         if rng.random() < 0.5:  # bare ground patch on a sidewalk
             side = rng.integers(2)
             x1, x2 = sorted(self.walks[side])
             z1 = rng.uniform(5, 20)
             mid = 0.5 * (x1 + x2)
-            self.add_background(self.make('ground', self.band(mid - 0.8, mid + 0.8, z1, z1 + 2.5)))
+            self.add_background(self.make('ground', self.band(mid - 0.8, mid + 0.8, z1, z1 + 2.5),
+                                          geometry=GROUND))
 
     def _skyline(self) -> None:
         rng, z = self.rng, 300.0
@@ -103,9 +105,11 @@ class StreetSceneBuilder(StreetLayout):
                 s = self.cam.px_per_m(z)
                 self.add_background(self.make('vegetation', self.blob(u, v - 0.3 * height * s,
                                                                       width * s / 2,
-                                                                      0.4 * height * s)))
+                                                                      0.4 * height * s),
+                                              geometry=('z', z)))
             else:
-                self.add_background(self.make('building', self.front(x, x + width, z, height)))
+                self.add_background(self.make('building', self.front(x, x + width, z, height),
+                                              geometry=('z', z)))
             x += width
 
     def _facade(self, x: float) -> None:
@@ -115,7 +119,8 @@ class StreetSceneBuilder(StreetLayout):
             length = rng.uniform(8, 28)
             height = rng.uniform(7, 24)
             self.add_background(self.make('building', self.plane(x, z, z + length, height),
-                                          surface=('x', x), offset=rng.uniform(0, 3)))
+                                          surface=('x', x), geometry=('x', x),
+                                          offset=rng.uniform(0, 3)))
             z += length
 
     def _walls_and_hedges(self) -> None:
@@ -130,7 +135,8 @@ class StreetSceneBuilder(StreetLayout):
                 x = self.facades[side] + 0.2 * inward
                 z1 = rng.uniform(4, 14)
                 self.add_background(self.make(label, self.plane(x, z1, z1 + rng.uniform(8, 30),
-                                                                height), surface=('x', x)))
+                                                                height), surface=('x', x),
+                                                      geometry=('x', x)))
                 continue
             # Facing the camera (a front garden or building site), so it hides what is behind.
             x1, x2 = sorted((self.facades[side], self.facades[side] + inward * rng.uniform(2, 4)))
@@ -146,7 +152,7 @@ class StreetSceneBuilder(StreetLayout):
             zs = np.linspace(z1, z2, 8)
             tops = [self.cam.project(x, z, rng.uniform(0.9, 1.4)) for z in zs]
             hedge = [self.cam.project(x, z1), self.cam.project(x, z2)] + tops[::-1]
-            self.add_background(self.make('vegetation', hedge))
+            self.add_background(self.make('vegetation', hedge, geometry=('x', x)))
 
     def _poles(self) -> None:
         rng, cam, unit = self.rng, self.cam, self.unit
@@ -287,7 +293,8 @@ class StreetSceneBuilder(StreetLayout):
             z = self.rng.uniform(*depth)
             x1, x2, z2 = x - width / 2, x + width / 2, z + length
             if self.free(x1, x2, z, z2):
-                body = self.make(label, self.box(x1, x2, z, z2, height), look, **params)
+                body = self.make(label, self.box(x1, x2, z, z2, height), look,
+                                 geometry=('box', x1, x2, z, z2), **params)
                 plate = None
                 if label == 'car' and z < 25:
                     p = self.cam.project

@@ -3,7 +3,8 @@ mmcv's RandomResize, RandomFlip and CenterCrop (found through the registry's par
 from .classification import PackClsInputs, RandomResizedCrop, ResizeShortEdge
 from .depth import LoadDepthFromDisparity, PackDenseInputs
 from .loading import LoadImage, LoadSegAnnotation
-from .segmentation import PackSegInputs, PhotoMetricDistortion, SegPad, SegRandomCrop
+from .segmentation import (DenseRandomFlip, DenseResize, PackSegInputs, PhotoMetricDistortion,
+                           SegPad, SegRandomCrop)
 from .topdown import (GenerateHeatmapTarget, GetBBoxCenterScale, PackPoseInputs, TopdownAffine,
                       TopdownRandomBBoxTransform, TopdownRandomFlip, TopdownRandomHalfBody,
                       get_warp_matrix)
@@ -11,7 +12,8 @@ from .topdown import (GenerateHeatmapTarget, GetBBoxCenterScale, PackPoseInputs,
 __all__ = [
     'PackClsInputs', 'RandomResizedCrop', 'ResizeShortEdge', 'LoadDepthFromDisparity',
     'PackDenseInputs', 'LoadImage', 'LoadSegAnnotation',
-    'PackSegInputs', 'PhotoMetricDistortion', 'SegPad', 'SegRandomCrop', 'GenerateHeatmapTarget',
+    'DenseRandomFlip', 'DenseResize', 'PackSegInputs', 'PhotoMetricDistortion', 'SegPad',
+    'SegRandomCrop', 'GenerateHeatmapTarget',
     'GetBBoxCenterScale',
     'PackPoseInputs', 'TopdownAffine', 'TopdownRandomBBoxTransform', 'TopdownRandomFlip',
     'TopdownRandomHalfBody', 'get_warp_matrix'

@@ -21,9 +21,10 @@ from .loading import decode_file
 from .segmentation import PackSegInputs
 
 _IMAGE_FOLDER = 'leftImg8bit'
-_DOWNLOAD_HINT = ('Cityscapes depth needs disparity_trainvaltest.zip and camera_trainvaltest.zip '
-                  'from https://www.cityscapes-dataset.com/downloads/, extracted next to '
-                  'leftImg8bit/ (as disparity/ and camera/)')
+# What a missing disparity or camera file asks for.
+DEPTH_DOWNLOAD_HINT = ('Cityscapes depth needs disparity_trainvaltest.zip and '
+                       'camera_trainvaltest.zip from https://www.cityscapes-dataset.com/downloads/, '
+                       'extracted next to leftImg8bit/ (as disparity/ and camera/)')
 
 
 def disparity_to_depth(encoded: np.ndarray, baseline: float, fx: float) -> np.ndarray:
@@ -67,7 +68,7 @@ def read_stereo_camera(path: str) -> Tuple[float, float]:
         FileNotFoundError, ValueError: naming ``path``.
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'camera file not found: {path}; {_DOWNLOAD_HINT}')
+        raise FileNotFoundError(f'camera file not found: {path}; {DEPTH_DOWNLOAD_HINT}')
     camera = load_json(path, 'camera file')
     try:
         values = float(camera['extrinsic']['baseline']), float(camera['intrinsic']['fx'])
@@ -104,7 +105,7 @@ class LoadDepthFromDisparity(BaseTransform):
             disparity_path, camera_path = cityscapes_depth_paths(results['img_path'])
         if not osp.isfile(disparity_path):
             raise FileNotFoundError(f'disparity map not found: {disparity_path}; '
-                                    f'{_DOWNLOAD_HINT}')
+                                    f'{DEPTH_DOWNLOAD_HINT}')
         encoded = decode_file(disparity_path, cv2.IMREAD_UNCHANGED, 'disparity map')
         if encoded.ndim != 2 or encoded.dtype != np.uint16:
             raise ValueError(f'disparity map {disparity_path} must be a single-channel uint16 PNG, '

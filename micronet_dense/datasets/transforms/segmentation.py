@@ -1,5 +1,13 @@
 """Semantic segmentation transforms (mmseg 1.x semantics) that mmcv.transforms lacks, and
-``PackSegInputs``.
+``PackSegInputs``; the geometric ones move every dense map of a sample together.
+
+Dense maps: ``gt_seg_map`` (labels) and ``gt_depth_map`` (metres, 0 = no measurement). Both are
+resampled nearest-neighbour, never blended across object edges; padding fills ``ignore_index``
+and 0, so padded pixels are ignored by the loss and the metrics. ``DenseResize`` and
+``DenseRandomFlip`` are mmcv's ``Resize`` and ``RandomFlip`` extended to the depth map; random
+resizing by a factor s divides depth by s (Eigen et al., NIPS 2014: zooming in by s shows the
+scene as the unchanged camera would see it from s times closer), so apparent size and depth stay
+consistent for a model that predicts metric depth.
 
 All randomness is drawn from numpy's global generator, which the training loaders seed
 per sample from (seed, epoch, index) (``datasets/augmentation_seeds.py``), so the
@@ -14,6 +22,12 @@ Training pipeline (Cityscapes, 512x1024 crops)::
     -> RandomFlip(prob=0.5, direction='horizontal')  (mmcv)
     -> PhotoMetricDistortion() -> SegPad(size=(512, 1024)) -> PackSegInputs
 
+Multi-task training pipeline (segmentation + depth)::
+
+    LoadImage -> LoadSegAnnotation -> LoadDepthFromDisparity
+    -> RandomResize(..., resize_type='DenseResize') -> SegRandomCrop -> DenseRandomFlip
+    -> PhotoMetricDistortion -> SegPad -> PackDenseInputs
+
 Test pipeline::
 
     LoadImage -> LoadSegAnnotation -> PackSegInputs
@@ -25,31 +39,36 @@ from typing import Optional, Sequence, Tuple
 
 import albumentations as A
 import cv2
+import mmcv
 import numpy as np
 import torch
-from mmcv.transforms import BaseTransform
+from mmcv.transforms import BaseTransform, RandomFlip, Resize
 from mmengine.structures import BaseDataElement, PixelData
 
 from micronet_dense.registry import TRANSFORMS
+
+
+DENSE_MAP_KEYS = ('gt_seg_map', 'gt_depth_map')
 
 
 def _image_and_label(results: dict, transform: str) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Return ``results['img']`` (H, W, 3) uint8 and ``results['gt_seg_map']`` (H, W) or None.
 
     Raises:
-        ValueError: If the image is not a 3-channel uint8 array or the label map does
-            not have the image's height and width.
+        ValueError: If the image is not a 3-channel uint8 array or a dense map (label map,
+            depth map) does not have the image's height and width.
     """
     img = results['img']
     source = results.get('img_path', 'an in-memory image')
     if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
         raise ValueError(f"{transform}: 'img' of {source} must be a (H, W, 3) uint8 BGR array, "
                          f'got shape {img.shape} and dtype {img.dtype}')
-    seg_map = results.get('gt_seg_map')
-    if seg_map is not None and seg_map.shape != img.shape[:2]:
-        raise ValueError(f"{transform}: 'gt_seg_map' of shape {seg_map.shape} does not match "
-                         f"'img' of shape {img.shape} for {source}")
-    return img, seg_map
+    for key in DENSE_MAP_KEYS:
+        dense_map = results.get(key)
+        if dense_map is not None and dense_map.shape != img.shape[:2]:
+            raise ValueError(f"{transform}: '{key}' of shape {dense_map.shape} does not match "
+                             f"'img' of shape {img.shape} for {source}")
+    return img, results.get('gt_seg_map')
 
 
 def _check_pair(value: Sequence, name: str) -> Tuple[int, int]:
@@ -66,12 +85,13 @@ class SegRandomCrop(BaseTransform):
 
     Up to 10 windows are drawn; the first one whose label map holds more than one
     class (``ignore_index`` not counted) with the most frequent one covering less than
-    ``cat_max_ratio`` of the labelled pixels is kept, else the 10th. An image smaller
-    than ``crop_size`` is cropped to its own size along that axis.
+    ``cat_max_ratio`` of the labelled pixels is kept, else the 10th (the depth map plays
+    no part in the choice). An image smaller than ``crop_size`` is cropped to its own size
+    along that axis.
 
-    Required Keys: img, gt_seg_map (optional)
+    Required Keys: img, gt_seg_map (optional), gt_depth_map (optional)
 
-    Modified Keys: img, gt_seg_map, img_shape
+    Modified Keys: img, gt_seg_map, gt_depth_map, img_shape
 
     Args:
         crop_size: ``(h, w)`` of the window.
@@ -113,14 +133,57 @@ class SegRandomCrop(BaseTransform):
                     break
                 rows, cols = self._random_window(h, w)
         results['img'] = img[rows, cols]
-        if seg_map is not None:
-            results['gt_seg_map'] = seg_map[rows, cols]
+        for key in DENSE_MAP_KEYS:
+            if results.get(key) is not None:
+                results[key] = results[key][rows, cols]
         results['img_shape'] = results['img'].shape[:2]
         return results
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(crop_size={self.crop_size}, '
                 f'cat_max_ratio={self.cat_max_ratio}, ignore_index={self.ignore_index})')
+
+
+@TRANSFORMS.register_module()
+class DenseResize(Resize):
+    """mmcv's ``Resize`` that also resizes the depth map, nearest-neighbour, and divides its
+    values by the resize factor s = √(w_scale · h_scale) (0 = no measurement stays 0); use it
+    as ``RandomResize(..., resize_type='DenseResize')``.
+
+    Required Keys: img, gt_seg_map (optional), gt_depth_map (optional)
+
+    Modified Keys: img, gt_seg_map, gt_depth_map, img_shape
+
+    Added Keys: scale, scale_factor, keep_ratio
+    """
+
+    def _resize_seg(self, results: dict) -> None:
+        super()._resize_seg(results)
+        depth = results.get('gt_depth_map')
+        if depth is None:
+            return
+        resize = mmcv.imrescale if self.keep_ratio else mmcv.imresize
+        depth = resize(depth, results['scale'], interpolation='nearest', backend=self.backend)
+        w_scale, h_scale = results['scale_factor']
+        results['gt_depth_map'] = (depth / np.sqrt(w_scale * h_scale)).astype(np.float32)
+
+
+@TRANSFORMS.register_module()
+class DenseRandomFlip(RandomFlip):
+    """mmcv's ``RandomFlip`` that also flips the depth map (its values unchanged).
+
+    Required Keys: img, gt_seg_map (optional), gt_depth_map (optional)
+
+    Modified Keys: img, gt_seg_map, gt_depth_map
+
+    Added Keys: flip, flip_direction, swap_seg_labels (with a label map)
+    """
+
+    def _flip(self, results: dict) -> None:
+        super()._flip(results)
+        if results.get('gt_depth_map') is not None:
+            results['gt_depth_map'] = mmcv.imflip(results['gt_depth_map'],
+                                                  direction=results['flip_direction'])
 
 
 @TRANSFORMS.register_module()
@@ -210,23 +273,24 @@ class PhotoMetricDistortion(BaseTransform):
 
 @TRANSFORMS.register_module()
 class SegPad(BaseTransform):
-    """Pad image and label map at the bottom and right to at least ``size``.
+    """Pad image, label map and depth map at the bottom and right to at least ``size``.
 
     ``img_shape`` keeps the unpadded size, i.e. the region holding real pixels, which the
     segmentor reads to crop its logits before resizing them to ``ori_shape``. mmcv's ``Pad``
     does the same padding but sets ``img_shape`` to the padded size (and ``pad_shape`` to
     (H, W, C)), so it is not used here.
 
-    Required Keys: img, gt_seg_map (optional)
+    Required Keys: img, gt_seg_map (optional), gt_depth_map (optional)
 
-    Modified Keys: img, gt_seg_map
+    Modified Keys: img, gt_seg_map, gt_depth_map
 
     Added Keys: pad_shape ((H, W) after padding)
 
     Args:
         size: Smallest ``(h, w)`` of the output; larger inputs are left as they are.
         pad_val: Image value of padded pixels.
-        seg_pad_val: Label of padded pixels, normally the ignore index.
+        seg_pad_val: Label of padded pixels, normally the ignore index. Padded depth is 0
+            (no measurement).
     """
 
     def __init__(self,
@@ -243,9 +307,10 @@ class SegPad(BaseTransform):
         pad_w = max(self.size[1] - img.shape[1], 0)
         results['img'] = np.pad(
             img, ((0, pad_h), (0, pad_w), (0, 0)), constant_values=self.pad_val)
-        if seg_map is not None:
-            results['gt_seg_map'] = np.pad(
-                seg_map, ((0, pad_h), (0, pad_w)), constant_values=self.seg_pad_val)
+        for key, value in zip(DENSE_MAP_KEYS, (self.seg_pad_val, 0)):
+            if results.get(key) is not None:
+                results[key] = np.pad(results[key], ((0, pad_h), (0, pad_w)),
+                                      constant_values=value)
         results['pad_shape'] = results['img'].shape[:2]
         return results
 

@@ -12,6 +12,11 @@ from micronet_dense.registry import MODELS
 
 from ..layers import ActivationConfig, MicroBlock, MicroBlockConfig, SpatialAttention
 
+# onnxruntime spends about as long on one output element of a bilinear ×2 upsampling as on this
+# many multiply-adds of a grouped 1×1 conv (measured on x86 CPUs); it decides where the inference
+# form runs a block's expand conv.
+RESIZE_COST_MADDS = 48
+
 
 def _upsample(x: torch.Tensor, factor: int) -> torch.Tensor:
     if factor == 1:
@@ -50,6 +55,8 @@ class MicroNetPoseHead(BaseModule):
         self.upsample = [row[0] for row in blocks]
         self.blocks = nn.ModuleList()
         self.attentions = nn.ModuleList()
+        # The inference form may run a block's expand conv here, before the upsampling.
+        self.before_upsample = nn.ModuleList(nn.Identity() for _ in blocks)
         channels = in_channels
         for _, hidden, out, k, g1, g2, g3, g4, y1, y2, y3, r in blocks:
             cfg = MicroBlockConfig(1, out, k, 1, 1, g1, g2, g3, g4, y1, y2, y3, r)
@@ -73,6 +80,24 @@ class MicroNetPoseHead(BaseModule):
 
     def forward(self, feats: Tuple[torch.Tensor, ...]) -> torch.Tensor:
         x = feats[-1]
-        for factor, block, attention in zip(self.upsample, self.blocks, self.attentions):
-            x = attention(block(_upsample(x, factor)))
+        stages = zip(self.upsample, self.before_upsample, self.blocks, self.attentions)
+        for factor, before, block, attention in stages:
+            x = attention(block(_upsample(before(x), factor)))
         return _upsample(self.final(x), self.heatmap_upsample)
+
+    def switch_to_deploy(self) -> None:
+        """The inference form, in place (eval only): the blocks and attentions in theirs, and a
+        block's expand conv before the upsampling where that is cheaper. A 1×1 conv with bias
+        commutes with bilinear interpolation, whose weights sum to one; run first it costs
+        1/factor² of its multiply-adds, while the upsampling then resizes its output channels
+        instead of its input channels."""
+        for i, (factor, block, attention) in enumerate(zip(self.upsample, self.blocks,
+                                                           self.attentions)):
+            block.switch_to_deploy()
+            if isinstance(attention, SpatialAttention):
+                attention.switch_to_deploy()
+            conv = block.expand.conv
+            saved_madds = (1 - 1 / factor**2) * conv.in_channels * conv.out_channels / conv.groups
+            added_resize = conv.out_channels - conv.in_channels
+            if factor > 1 and saved_madds > RESIZE_COST_MADDS * added_resize:
+                self.before_upsample[i], block.expand = block.expand, nn.Identity()

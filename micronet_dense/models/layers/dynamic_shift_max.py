@@ -7,7 +7,6 @@ fixed initial values. The shift moves by one group *and* one channel inside the 
 code's `backbone/activation.py`),
 not the paper's j·C/G formula, so that released weights give identical outputs.
 """
-import copy
 from typing import List, Optional, Sequence
 
 import torch
@@ -156,7 +155,9 @@ class FusedDynamicShiftMax(nn.Module):
     ``max_k(z[:, π1]·a_k + z[:, π2]·b_k)`` where ``π1 = in_perm[out_perm]`` (skipped when it is the
     identity) and ``π2 = in_perm[shift[out_perm]]``, and the coefficients are
     ``clamp(FC2'(ReLU(FC1'(mean z))), offset - act_max, offset + act_max)``: h-sigmoid(t) - 1/2 is
-    clamp(t/6, ±1/2), so its scale and the offsets fold into FC2. Eval only.
+    clamp(t/6, ±1/2), so its scale and the offsets fold into FC2. The FCs run as 1×1 convs on the
+    globally pooled map, so that the coefficients come out as (B, 2K·C, 1, 1), ready to broadcast,
+    and an exported graph has no reshapes between pooling, FCs and the split. Eval only.
 
     Shapes: (B, C, H, W) -> (B, C, H, W).
     """
@@ -176,23 +177,27 @@ class FusedDynamicShiftMax(nn.Module):
         offsets = offsets.repeat_interleave(channels)
         rows = (torch.arange(2 * k)[:, None] * channels + out_perm[None]).reshape(-1)
         scale = dsm.act_max / 3.0
-        self.fc1 = copy.deepcopy(dsm.fc1)
-        self.fc2 = copy.deepcopy(dsm.fc2)
+        like = dict(dtype=dsm.fc1.weight.dtype, device=dsm.fc1.weight.device)
+        self.fc1 = nn.Conv2d(channels, dsm.fc1.out_features, 1, **like)
+        self.fc2 = nn.Conv2d(dsm.fc2.in_features, dsm.fc2.out_features, 1, **like)
         with torch.no_grad():
-            self.fc1.weight.copy_(dsm.fc1.weight[:, torch.argsort(in_perm)])
-            self.fc2.weight.copy_(dsm.fc2.weight[rows] * scale)
+            self.fc1.weight.copy_(dsm.fc1.weight[:, torch.argsort(in_perm), None, None])
+            self.fc1.bias.copy_(dsm.fc1.bias)
+            self.fc2.weight.copy_(dsm.fc2.weight[rows, :, None, None] * scale)
             self.fc2.bias.copy_(dsm.fc2.bias[rows] * scale + offsets)
-        self.register_buffer('lower', offsets - dsm.act_max, persistent=False)
-        self.register_buffer('upper', offsets + dsm.act_max, persistent=False)
+        self.register_buffer('lower', (offsets - dsm.act_max)[:, None, None], persistent=False)
+        self.register_buffer('upper', (offsets + dsm.act_max)[:, None, None], persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        coef = self.fc2(F.relu(self.fc1(x.mean((2, 3)))))
-        coef = torch.minimum(torch.maximum(coef, self.lower), self.upper)[..., None, None]
+        coef = self.fc2(F.relu(self.fc1(F.adaptive_avg_pool2d(x, 1))))
+        coef = torch.minimum(torch.maximum(coef, self.lower), self.upper)
+        a1, b1, *second = coef.split(x.shape[1], dim=1)
         x1 = x if self.index1 is None else x.index_select(1, self.index1)
         x2 = x.index_select(1, self.index2)
-        a1, b1, *second = coef.chunk(2 * self.num_fusions, dim=1)
-        out = x1 * a1 + x2 * b1
+        # addcmul: two passes over the tensor per fusion instead of three (ONNX: the Mul by 1 it
+        # exports is removed by onnxruntime's graph optimisations).
+        out = torch.addcmul(x1 * a1, x2, b1)
         if second:
             a2, b2 = second
-            out = torch.maximum(out, x1 * a2 + x2 * b2)
+            out = torch.maximum(out, torch.addcmul(x1 * a2, x2, b2))
         return out

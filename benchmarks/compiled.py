@@ -1,0 +1,51 @@
+"""The compiled PyTorch path against eager and fused PyTorch, and its compilation time.
+
+m3 pose at 256×192, batch 1, 1 and 2 threads; eager, fused (:func:`fuse_model`) and fused +
+``torch.compile`` (inductor, :func:`compile_model`) timed interleaved, p50, on random weights of
+realistic activation scale (``unit_scale_random_weights``: a fresh pose head's ~1e-30 heatmaps
+would time denormal arithmetic). ``--quick``: m0, 1 thread, fewer calls (compilation still takes
+a minute or more).
+
+Run alone: ``python benchmarks/compiled.py [--quick] [--out rows.json]``.
+"""
+import os.path as osp
+import sys
+from typing import List
+
+from micronet_dense.apis import init_model
+from micronet_dense.deployment.benchmark import benchmark, variant_name
+from micronet_dense.deployment.onnx import unit_scale_random_weights
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
+    sys.path.insert(0, REPO)
+from benchmarks.common import make_row  # noqa: E402
+
+CONFIG = osp.join(REPO, 'configs/pose/micronet_{}_coco.py')
+SHAPE = (256, 192)
+VARIANTS = (('torch', False), ('torch', True), ('torch-compiled', True))
+LABELS = {'torch': 'torch eager', 'torch-fast': 'torch fused', 'torch-compiled': 'torch compiled'}
+
+
+def run(quick: bool = False) -> List[dict]:
+    arch, thread_counts, warmup, iters = ('m0', (1,), 2, 10) if quick else ('m3', (1, 2), 5, 30)
+    model = unit_scale_random_weights(init_model(CONFIG.format(arch)), SHAPE)
+    name = f'pose_{arch}_{SHAPE[0]}x{SHAPE[1]}_b1'
+    rows = []
+    for threads in thread_counts:
+        stats = benchmark(model, VARIANTS, threads=threads, shape=SHAPE, warmup=warmup,
+                          iters=iters, progress=True)
+        for backend, fast in VARIANTS:
+            result = stats[variant_name(backend, fast)]
+            setting = f'{LABELS[variant_name(backend, fast)]}, {threads} thread(s), {iters} calls'
+            rows.append(make_row(f'compiled/{name}', setting + ', p50', result['p50_ms'], 'ms',
+                                 threads=threads))
+        rows.append(make_row(f'compile_time/{name}', f'torch.compile (inductor, freezing), '
+                             f'{threads} thread(s)', stats['torch-compiled']['compile_s'], 's',
+                             threads=threads))
+    return rows
+
+
+if __name__ == '__main__':
+    from benchmarks._standalone import main
+    main(run, __doc__.split('\n')[0])
