@@ -1,5 +1,6 @@
-"""Configs of short runs on sample sets generated in a test's tmp_path, and ``tools/train.py`` in a
-process of its own (shared by the tests that train)."""
+"""Configs of short runs on sample sets generated in a test's tmp_path, and the tools and demos run
+in a process of their own as a user runs them (shared by the tests that train or check what a user
+sees)."""
 import os
 import subprocess
 import sys
@@ -52,13 +53,41 @@ def sample_config(path: str, tmp_path, epochs: int, **overrides) -> Config:
     return cfg
 
 
+def tool_env() -> dict:
+    """The environment of a tool's process: this checkout importable, one thread per process."""
+    return dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
+
+
+def run_script(script: str, *args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """``script`` (a tool or demo, relative to the repository) run from ``cwd`` to its end (at most
+    5 min), its output captured."""
+    return subprocess.run([sys.executable, str(REPO / script), *args], cwd=cwd, env=tool_env(),
+                          capture_output=True, text=True, timeout=300)
+
+
+def assert_one_error_line(run: subprocess.CompletedProcess, *expected: str,
+                          alone: bool = False) -> str:
+    """Checks that ``run`` ended with exit status 1 and an ``error:`` line holding each of
+    ``expected`` as its last line of stderr, with no traceback (and, if ``alone``, nothing else
+    printed: no log, no environment dump); returns that line."""
+    output = run.stdout + run.stderr
+    assert run.returncode == 1, output[-3000:]
+    assert 'Traceback' not in output and 'weights_only=False' not in output, output[-3000:]
+    lines = run.stderr.strip().splitlines()
+    assert lines and lines[-1].startswith('error: '), output[-3000:]
+    for text in expected:
+        assert text in lines[-1], lines[-1]
+    if alone:
+        assert output.strip() == lines[-1], output[-3000:]
+    return lines[-1]
+
+
 def start_train(config: Path, work_dir: Path, *args: str) -> subprocess.Popen:
     """``tools/train.py`` in a process of its own, its output in ``<work_dir>.log``."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
     # A file, not a pipe: a killed run's orphaned dataloader worker would hold a pipe open.
     with open(f'{work_dir}.log', 'w') as log:
         return subprocess.Popen([sys.executable, 'tools/train.py', str(config), '--work-dir',
-                                 str(work_dir), *args], cwd=REPO, env=env, stdout=log,
+                                 str(work_dir), *args], cwd=REPO, env=tool_env(), stdout=log,
                                 stderr=subprocess.STDOUT)
 
 

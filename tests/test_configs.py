@@ -21,7 +21,7 @@ def test_config_builds_and_runs(config):
         assert torch.isfinite(task_out).all()
 
 
-# Spec A.3 (paper Table 9 and arXiv 2011.12289): (params, MAdds) of the pose models at 256×192; m0 is
+# Paper Table 9 and arXiv 2011.12289: (params, MAdds) of the pose models at 256×192; m0 is
 # ours, below m1's budget. Unpublished head widths are chosen to land within ±15%.
 POSE_TARGETS = {'m1': (None, 77e6), 'm2': (1.8e6, 116.8e6), 'm3': (2.2e6, 163.2e6)}
 
@@ -38,7 +38,7 @@ def test_pose_model_budget(arch):
         assert abs(report['params'] / params - 1) <= 0.15
 
 
-# Spec A.3 (arXiv 2011.12289): segmentation MAdds at 1024×2048; m0 is ours, below m1's.
+# arXiv 2011.12289: segmentation MAdds at 1024×2048; m0 is ours, below m1's.
 SEG_TARGETS = {'m1': 0.81e9, 'm2': 1.2e9, 'm3': 1.75e9}
 
 

@@ -3,7 +3,6 @@ and a generated 5-keypoint bird set (category 3, own names, skeleton, flip pairs
 trained with tools/train.py, evaluated with tools/test.py, then run through the inferencer and
 the image demo, which must use the sets' names, colours and keypoint count."""
 import json
-import os
 import runpy
 import subprocess
 import sys
@@ -19,8 +18,8 @@ from micronet_dense.apis.cli import describe
 from micronet_dense.datasets.transfer_examples import (make_keypoint_example,
                                                         make_segmentation_example)
 from micronet_dense.engine import read_checkpoint
+from tests.sample_runs import REPO, run_script, tool_env
 
-REPO = Path(__file__).parents[1]
 BIRD_DESCRIPTION = 'configs/_base_/keypoint_sets/birds.py'
 SEG_TEMPLATE = REPO / 'configs/transfer/micronet_m0_shapes_seg.py'
 POSE_TEMPLATE = REPO / 'configs/transfer/micronet_m0_birds.py'
@@ -44,8 +43,7 @@ def tiny_config(template: Path, root: str, path: Path, **extra) -> Path:
 
 
 def run_tool(tool: str, *args) -> str:
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
-    done = subprocess.run([sys.executable, tool, *map(str, args)], cwd=REPO, env=env,
+    done = subprocess.run([sys.executable, tool, *map(str, args)], cwd=REPO, env=tool_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stdout[-3000:]
@@ -169,10 +167,7 @@ def test_disagreeing_counts_stop_training_before_any_step(tmp_path):
                          test_evaluator=evaluator,
                          model=dict(backbone=dict(init_cfg=None), head=dict(num_keypoints=17)))
     assert Config.fromfile(str(config)).model.head.num_keypoints == 17
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
-    done = subprocess.run([sys.executable, 'tools/train.py', str(config), '--work-dir',
-                           str(tmp_path / 'work')], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=600)
+    done = run_script('tools/train.py', str(config), '--work-dir', str(tmp_path / 'work'))
     assert done.returncode != 0
     assert 'model.head.num_keypoints: 17' in done.stderr
     assert 'train_dataloader.dataset metainfo (birds): 5' in done.stderr

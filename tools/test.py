@@ -17,7 +17,6 @@ from micronet_dense.engine import check_checkpoint_matches, mmengine_checkpoint_
 from micronet_dense.engine.run_config import add_run_arguments, load_run_config
 from micronet_dense.registry import MODELS
 from micronet_dense.utils.atomic_io import write_json_atomic
-from micronet_dense.utils.checked_json import DataFileError
 from micronet_dense.utils.user_errors import exit_on_user_error
 
 
@@ -63,13 +62,10 @@ def main() -> None:
     # of another model is refused before anything of it is loaded.
     with mmengine_checkpoint_globals():
         check_checkpoint_matches(args.checkpoint, MODELS.build(cfg.model), cfg.model)
-        try:
-            runner = Runner.from_cfg(cfg)
-            if args.compile:
-                compile_runner_model(runner, cfg)
-            metrics = runner.test()
-        except DataFileError as exc:  # from a dataloader worker: its traceback, then the message
-            raise DataFileError(str(exc).strip().splitlines()[-1]) from None
+        runner = Runner.from_cfg(cfg)
+        if args.compile:
+            compile_runner_model(runner, cfg)
+        metrics = runner.test()
     if args.out:
         write_json_atomic(args.out, {k: float(v) for k, v in metrics.items()}, indent=2)
 

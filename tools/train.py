@@ -12,7 +12,6 @@ from micronet_dense.engine import (check_checkpoint_matches, mmengine_checkpoint
                                    work_dir_lock)
 from micronet_dense.engine.run_config import add_run_arguments, load_run_config
 from micronet_dense.registry import MODELS
-from micronet_dense.utils.checked_json import DataFileError
 from micronet_dense.utils.user_errors import UserError, exit_on_user_error
 
 
@@ -52,10 +51,7 @@ def main() -> None:
         resume_from = cfg.load_from or find_latest_checkpoint(cfg.work_dir)
         if cfg.resume and resume_from:
             check_checkpoint_matches(resume_from, MODELS.build(cfg.model), cfg.model)
-        try:
-            Runner.from_cfg(cfg).train()
-        except DataFileError as exc:  # from a dataloader worker: its traceback, then the message
-            raise DataFileError(str(exc).strip().splitlines()[-1]) from None
+        Runner.from_cfg(cfg).train()
 
 
 if __name__ == '__main__':

@@ -1,7 +1,8 @@
 # MicroNet-m0 pose on the built-in COCO-format sample set (data/coco_sample, generated on first use):
-# a short CPU schedule that trains the whole pipeline in about 8 minutes on 2 cores (AP 0.55).
+# a short CPU schedule that trains the whole pipeline in about 8 minutes on 2 idle cores
+# (AP 0.53-0.55 over seeds 0-2; 0.51 with one thread, whose bfloat16 sums round differently).
 # Same model, transforms, flip test and metric as the COCO configs, with these changes for the budget
-# (each measured on the sample set, see README "Set-up"):
+# (each measured on the sample set):
 # - 128×96 crops, a quarter of the paper's pixels; the head's blocks run at stride 4 as in the paper
 #   and its heatmaps are upsampled ×2 to 64×48 (`heatmap_upsample`, free: it commutes with the final
 #   1×1 conv) — finer targets than 32×24, 0.46-0.51 AP against 0.45;

@@ -6,6 +6,7 @@ still ends in a traceback.
 """
 import contextlib
 import importlib
+import re
 import sys
 from types import ModuleType
 from typing import Iterator, Type
@@ -24,14 +25,31 @@ USER_ERRORS = (UserError, FileNotFoundError, IsADirectoryError, NotADirectoryErr
                PermissionError)
 
 
+# How torch's DataLoader re-raises an exception of a worker process: its message is the traceback.
+_WORKER_TRACEBACK = re.compile(r'Caught \w+ in DataLoader worker process \d+\.\nOriginal Traceback')
+
+
+def _original_message(exc: BaseException) -> str:
+    """The message of ``exc``; of one re-raised from a dataloader worker, whose message is then the
+    worker's traceback, the original message alone."""
+    text = str(exc)
+    if not _WORKER_TRACEBACK.match(text):
+        return text
+    kind = type(exc)
+    name = kind.__qualname__ if kind.__module__ == 'builtins' else (
+        f'{kind.__module__}.{kind.__qualname__}')
+    _, found, message = text.rpartition(f'\n{name}: ')  # the traceback's last entry
+    return message.strip() if found else text.strip().splitlines()[-1]
+
+
 @contextlib.contextmanager
 def exit_on_user_error(*more: Type[BaseException]) -> Iterator[None]:
     """Within this context a :data:`USER_ERRORS` (or ``more``) exception ends the program with
-    ``error: <message>`` on stderr and exit status 1."""
+    ``error: <message>`` on stderr and exit status 1, also when a dataloader worker raised it."""
     try:
         yield
     except (*USER_ERRORS, *more) as exc:
-        sys.exit(f'error: {exc}')
+        sys.exit(f'error: {_original_message(exc)}')
 
 
 def import_optional(module: str, extra: str) -> ModuleType:

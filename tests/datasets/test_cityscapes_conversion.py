@@ -14,6 +14,7 @@ from micronet_dense.datasets import cityscapes_labels as labels
 from micronet_dense.datasets.cityscapes_conversion import (check_polygon_annotation,
                                                            convert_cityscapes)
 from micronet_dense.datasets.samples.cityscapes import make_cityscapes_sample
+from micronet_dense.utils.user_errors import MissingDependencyError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -196,3 +197,12 @@ def test_cli(tmp_path):
     failed = subprocess.run([sys.executable, script, str(tmp_path / 'absent')],
                             capture_output=True, text=True, cwd=REPO)
     assert failed.returncode == 1 and 'gtFine does not exist' in failed.stderr
+
+
+def test_missing_cityscapesscripts_names_the_extra(monkeypatch, cityscapes_sample_root):
+    monkeypatch.setitem(sys.modules, 'cityscapesscripts.preparation.json2labelImg', None)
+    message = ("cityscapesscripts.preparation.json2labelImg is not installed; it comes with the "
+               "'cityscapes' extra: pip install 'micronet_dense[cityscapes]'")
+    with pytest.raises(MissingDependencyError) as error:
+        convert_cityscapes(cityscapes_sample_root, progress=False)
+    assert str(error.value) == message

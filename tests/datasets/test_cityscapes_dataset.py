@@ -1,4 +1,5 @@
 """Tests of CityscapesDataset on a fake Cityscapes tree built in a temporary folder."""
+import os
 import os.path as osp
 from pathlib import Path
 
@@ -107,3 +108,19 @@ def test_split_list_errors(tmp_path):
 def test_incomplete_data_prefix_is_rejected(tmp_path):
     with pytest.raises(ValueError, match=r"lacks \['seg_map_path'\]"):
         CityscapesDataset(data_root=str(tmp_path), data_prefix=dict(img_path='leftImg8bit/train'))
+
+
+@pytest.mark.parametrize('num_loops', [1, 2])
+def test_link_cycles_fail_instead_of_multiplying_or_hanging(tmp_path, num_loops):
+    root = tmp_path / 'leftImg8bit' / 'train'
+    for name in ('aachen/a_000000_000019', 'aachen/a_000001_000019', 'bochum/b_000000_000313'):
+        for path in (root / f'{name}_leftImg8bit.png',
+                     tmp_path / 'gtFine' / 'train' / f'{name}_gtFine_labelTrainIds.png'):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+    os.symlink('..', root / 'aachen' / 'loop')  # os.walk(followlinks=True): 123 samples
+    if num_loops == 2:  # with os.walk(followlinks=True): never finishes
+        os.symlink('..', root / 'bochum' / 'loop')
+    with pytest.raises(ValueError, match=r'aachen/loop links back to .*train, a folder above it: '
+                                         r'a link cycle'):
+        CityscapesDataset(data_root=str(tmp_path))

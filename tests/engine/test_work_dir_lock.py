@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from micronet_dense.engine.work_dir_lock import LOCK_FILE, WorkDirLockedError, work_dir_lock
+from tests.sample_runs import REPO, tool_env
 
-REPO = Path(__file__).parents[2]
 HOLD_LOCK = ('import sys, time\n'
              'from micronet_dense.engine.work_dir_lock import work_dir_lock\n'
              'with work_dir_lock(sys.argv[1]):\n'
@@ -21,7 +21,7 @@ HOLD_LOCK = ('import sys, time\n'
 def hold_lock(work_dir: Path) -> subprocess.Popen:
     """Another process holding ``work_dir``, returned once it holds it."""
     holder = subprocess.Popen([sys.executable, '-c', HOLD_LOCK, str(work_dir)], cwd=REPO,
-                              env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE,
+                              env=tool_env(), stdout=subprocess.PIPE,
                               text=True)
     assert holder.stdout.readline().strip() == 'locked'
     return holder

@@ -7,7 +7,7 @@ from micronet_dense.models.layers import DynamicShiftMax, channel_shuffle, shift
 from micronet_dense.models.layers.dynamic_shift_max import ShiftMaxFunction
 
 
-def test_shift_index_matches_spec_example():
+def test_shift_index_rolls_the_groups_then_inside_each_group():
     assert shift_index(12, 3).tolist() == [5, 6, 7, 4, 9, 10, 11, 8, 1, 2, 3, 0]
 
 
@@ -114,8 +114,8 @@ def test_m3_k2_layers_start_as_max_of_x_and_shift_mix():
     torch.testing.assert_close(dsm(x), expected, rtol=0, atol=1e-6)
 
 
-def test_layer_counts_match_spec():
-    # Spec §3: number of K=2 / K=1 Dynamic Shift-Max layers.
+def test_layer_counts_match_the_official_models():
+    # Number of K=2 / K=1 Dynamic Shift-Max layers, counted on the official modules.
     counts = {'m0': (8, 7), 'm1': (8, 7), 'm2': (12, 9), 'm3': (11, 0)}
     for arch, (k2, k1) in counts.items():
         layers = [m for m in MicroNet(arch).modules() if isinstance(m, DynamicShiftMax)]
@@ -123,7 +123,7 @@ def test_layer_counts_match_spec():
         assert sum(m.num_fusions == 1 for m in layers) == k1
 
 
-def test_residuals_where_spec_has_them():
+def test_residuals_where_the_official_models_have_them():
     expected = {'m0': [], 'm1': [], 'm2': [5], 'm3': [3, 5, 8, 10]}
     for arch, rows in expected.items():
         blocks = MicroNet(arch).blocks

@@ -1,7 +1,6 @@
 """Two processes (torchrun, gloo) evaluate a checkpoint exactly as one does: results are gathered
 from both ranks in dataset order and the sampler's padding is cut off (odd-sized val sets)."""
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,19 +9,17 @@ import pytest
 import torch
 
 from micronet_dense.registry import DATASETS, MODELS
-from tests.sample_runs import POSE_SAMPLE, SEG_SAMPLE, TINY_POSE, TINY_SEG, sample_config
-
-REPO = Path(__file__).parents[2]
+from tests.sample_runs import (POSE_SAMPLE, REPO, SEG_SAMPLE, TINY_POSE, TINY_SEG, sample_config,
+                               tool_env)
 
 
 def _test(config: Path, checkpoint: Path, out: Path, nproc: int, *options: str) -> dict:
     launch = ([sys.executable, '-m', 'torch.distributed.run', '--standalone',  # a free port
                '--nproc_per_node', str(nproc)] if nproc > 1 else [sys.executable])
     launcher = ['--launcher', 'pytorch'] if nproc > 1 else []
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
     run = subprocess.run([*launch, 'tools/test.py', str(config), str(checkpoint), '--out', str(out),
                           '--work-dir', str(out.parent), *launcher, '--cfg-options', *options],
-                         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+                         cwd=REPO, env=tool_env(), capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     return json.loads(out.read_text())
 

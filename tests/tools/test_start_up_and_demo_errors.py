@@ -1,25 +1,9 @@
 """What a user sees: a quiet start-up, and one ``error:`` line (no traceback, no environment dump)
 for a mistake of theirs in the tools and demos."""
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.sample_runs import POSE_SAMPLE, TINY_POSE, finish_run, sample_config, start_train
-
-REPO = Path(__file__).parents[2]
-
-
-def run_script(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, str(REPO / script), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
-def assert_one_error_line(run: subprocess.CompletedProcess, expected: str) -> None:
-    assert run.returncode == 1, run.stdout[-2000:] + run.stderr[-2000:]
-    lines = (run.stdout + run.stderr).strip().splitlines()
-    assert lines == [expected]
+from tests.sample_runs import (POSE_SAMPLE, TINY_POSE, assert_one_error_line, finish_run,
+                               run_script, sample_config, start_train)
 
 
 def test_train_start_up_log_has_no_registry_scope_warning(tmp_path):
@@ -34,14 +18,14 @@ def test_train_start_up_log_has_no_registry_scope_warning(tmp_path):
 def test_missing_checkpoint_is_one_error_line(tmp_path):
     run = run_script('tools/test.py', 'configs/pose/micronet_m0_coco_sample.py', 'missing.pth',
                      cwd=tmp_path)
-    assert_one_error_line(run, 'error: missing.pth: no such checkpoint file')
+    assert assert_one_error_line(run, alone=True) == 'error: missing.pth: no such checkpoint file'
     assert not (tmp_path / 'data').exists()  # stopped before generating the sample set
 
 
 def test_image_demo_missing_image_is_one_error_line(tmp_path, pose_checkpoint):
     run = run_script('demo/image_demo.py', 'micronet_m0_coco', pose_checkpoint, 'image.jpg',
                      '--out', 'out.png', '--det-file', 'dets.json', cwd=tmp_path)
-    assert_one_error_line(run, 'error: input not found: image.jpg')
+    assert assert_one_error_line(run, alone=True) == 'error: input not found: image.jpg'
 
 
 def test_image_demo_missing_detection_file_is_one_error_line(tmp_path, pose_checkpoint,
@@ -49,13 +33,12 @@ def test_image_demo_missing_detection_file_is_one_error_line(tmp_path, pose_chec
     image = next(Path(coco_sample_root, 'val2017').glob('*.jpg'))
     run = run_script('demo/image_demo.py', 'micronet_m0_coco', pose_checkpoint, str(image),
                      '--out', 'out.png', '--det-file', 'dets.json', cwd=tmp_path)
-    assert_one_error_line(run, 'error: detection file not found: dets.json')
+    assert assert_one_error_line(run, alone=True) == 'error: detection file not found: dets.json'
     assert not (tmp_path / 'out.png').exists()
 
 
 def test_unknown_config_name_is_one_error_line(tmp_path):
     run = run_script('tools/analysis_tools/get_flops.py', 'micronet_m9_coco', cwd=tmp_path)
-    assert run.returncode == 1 and len(run.stderr.strip().splitlines()) == 1
-    assert run.stderr.startswith('error: micronet_m9_coco: no such config file, and no shipped '
-                                 'config of that name (shipped: ')
-    assert ' micronet_m0_coco, ' in run.stderr
+    line = assert_one_error_line(run, ' micronet_m0_coco, ', alone=True)
+    assert line.startswith('error: micronet_m9_coco: no such config file, and no shipped config of '
+                           'that name (shipped: ')

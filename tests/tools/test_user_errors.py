@@ -1,11 +1,9 @@
 """Bad checkpoints, a busy work dir and a wrong resume end the tools with one `error:` line that
 names the file, before anything is loaded or written."""
 import json
-import os
 import pickle
 import runpy
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,24 +11,8 @@ import pytest
 import torch
 
 from tests.engine.test_work_dir_lock import hold_lock
-from tests.sample_runs import POSE_SAMPLE, REPO, TINY_POSE, sample_config
-
-
-def run_tool(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=300)
-
-
-def assert_one_error_line(result: subprocess.CompletedProcess, *expected: str) -> str:
-    assert result.returncode == 1, result.stderr[-3000:]
-    assert 'Traceback' not in result.stderr, result.stderr[-3000:]
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith('error: '), result.stderr[-3000:]
-    for text in expected:
-        assert text in last, last
-    assert 'weights_only=False' not in result.stderr + result.stdout
-    return last
+from tests.sample_runs import (POSE_SAMPLE, REPO, TINY_POSE, assert_one_error_line, run_script,
+                               sample_config)
 
 
 @pytest.fixture(scope='module')
@@ -45,8 +27,8 @@ def test_test_tool_with_a_truncated_checkpoint(pose_run_config, pose_checkpoint,
     data = Path(pose_checkpoint).read_bytes()
     path = tmp_path / 'truncated.pth'
     path.write_bytes(data[:len(data) // 2])
-    result = run_tool('tools/test.py', str(pose_run_config), str(path), '--work-dir',
-                      str(tmp_path / 'work'))
+    result = run_script('tools/test.py', str(pose_run_config), str(path), '--work-dir',
+                        str(tmp_path / 'work'))
     assert_one_error_line(result, str(path))
 
 
@@ -57,16 +39,16 @@ def test_test_tool_with_a_string_score_in_the_detection_file(pose_run_config, po
     bbox_file = tmp_path / 'dets.json'
     bbox_file.write_text(json.dumps([dict(image_id=image_id, category_id=1, bbox=[1, 2, 3, 4],
                                           score='0.9')]))
-    result = run_tool('tools/test.py', str(pose_run_config), pose_checkpoint, '--work-dir',
-                      str(tmp_path / 'work'), '--cfg-options',
-                      f'test_dataloader.dataset.bbox_file={bbox_file}')
+    result = run_script('tools/test.py', str(pose_run_config), pose_checkpoint, '--work-dir',
+                        str(tmp_path / 'work'), '--cfg-options',
+                        f'test_dataloader.dataset.bbox_file={bbox_file}')
     assert_one_error_line(result, f"{bbox_file}: detection [0] 'score' must be a number, got '0.9'")
 
 
 def test_resume_of_another_models_checkpoint_stops_before_loading(pose_run_config, seg_checkpoint,
                                                                   tmp_path):
-    result = run_tool('tools/train.py', str(pose_run_config), '--resume', seg_checkpoint,
-                      '--work-dir', str(tmp_path / 'work'))
+    result = run_script('tools/train.py', str(pose_run_config), '--resume', seg_checkpoint,
+                        '--work-dir', str(tmp_path / 'work'))
     assert_one_error_line(result, f'{seg_checkpoint} does not fit the model of this config',
                           'Nothing was loaded')
     assert 'resumed epoch' not in result.stdout + result.stderr
@@ -76,7 +58,7 @@ def test_second_training_run_in_a_work_dir_stops_at_once(pose_run_config, tmp_pa
     work_dir = tmp_path / 'work'
     holder = hold_lock(work_dir)
     try:
-        result = run_tool('tools/train.py', str(pose_run_config), '--work-dir', str(work_dir))
+        result = run_script('tools/train.py', str(pose_run_config), '--work-dir', str(work_dir))
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
