@@ -5,8 +5,6 @@ multi-task model too, whose checkpoint then loads safely and evaluates with
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,8 +14,8 @@ from mmengine.hooks import Hook
 from micronet_dense.engine import mmengine_checkpoint_globals, read_checkpoint
 from micronet_dense.registry import HOOKS
 from tests.engine.test_safe_loading import RunsCodeWhenUnpickled
-from tests.sample_runs import (MULTITASK_SAMPLE, POSE_SAMPLE, REPO, SEG_SAMPLE, TINY_POSE,
-                               TINY_SEG, finish_run, sample_config, start_train)
+from tests.sample_runs import (MULTITASK_SAMPLE, POSE_SAMPLE, SEG_SAMPLE, TINY_POSE, TINY_SEG,
+                               finish_run, run_script, sample_config, start_train)
 
 KILL_AT = 4  # overall iteration (0-based): the second one of epoch 2
 
@@ -104,10 +102,9 @@ def test_multi_task_run_resumes_loads_safely_and_tests_with_out(tmp_path):
     assert any(k.startswith('tasks.seg.') for k in state)
     assert any(k.startswith('tasks.depth.') for k in state)
     out = tmp_path / 'metrics.json'
-    subprocess.run([sys.executable, 'tools/test.py', str(tmp_path / 'run.py'), str(checkpoint),
-                    '--out', str(out), '--work-dir', str(tmp_path / 'test')], cwd=REPO,
-                   env=dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1'), check=True,
-                   capture_output=True, timeout=300)
+    run = run_script('tools/test.py', str(tmp_path / 'run.py'), str(checkpoint), '--out', str(out),
+                     '--work-dir', str(tmp_path / 'test'))
+    assert run.returncode == 0, run.stderr[-3000:]
     metrics = json.loads(out.read_text())
     _, _, logged = _final_state(tmp_path / 'resumed', epochs)
     # The test split is the val split: the metrics the run logged after its last epoch.
