@@ -170,7 +170,8 @@ def _evaluate_on_rank(rank, init_file, preds, gts, queue):
     indices = [0, 2, 4] if rank == 0 else [1, 3, 0]
     metric.process([], samples([preds[i] for i in indices], [gts[i] for i in indices]))
     queue.put((rank, metric.evaluate(size=len(preds))))
-    torch.distributed.destroy_process_group()
+    # No destroy_process_group: its Gloo destructor can deadlock on the GIL, and a forked
+    # process ends with os._exit, which leaves the group to the OS.
 
 
 def test_two_processes_gather_the_scores_of_every_image_once(tmp_path):

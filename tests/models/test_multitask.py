@@ -224,7 +224,8 @@ def _ddp_steps(rank, init_file, weighting, queue):
         optimizer.step()
     # Small messages only: the parent reads the queue after both processes have ended.
     queue.put((rank, [float(p.detach().double().abs().sum()) for p in model.module.parameters()]))
-    torch.distributed.destroy_process_group()
+    # No destroy_process_group: its Gloo destructor can deadlock on the GIL, and a forked
+    # process ends with os._exit, which leaves the group to the OS.
 
 
 @pytest.mark.parametrize('weighting', [None, dict(type='UncertaintyTaskWeighting')],
@@ -256,7 +257,8 @@ def _ddp_dwa_epochs(rank, init_file, queue):
         losses = model(inputs, scaled, mode='loss')
         logged.append({k: float(v.detach()) for k, v in losses.items()})
     queue.put((rank, logged))
-    torch.distributed.destroy_process_group()
+    # No destroy_process_group: its Gloo destructor can deadlock on the GIL, and a forked
+    # process ends with os._exit, which leaves the group to the OS.
 
 
 def test_distributed_dwa_averages_the_epoch_losses_of_every_process(tmp_path):
