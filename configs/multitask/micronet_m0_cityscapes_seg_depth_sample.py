@@ -5,7 +5,10 @@
 # decay for the learned task weights), so both train for the same iterations (Δm).
 # The depth L1 loss in metres starts about ten times the cross-entropy: weighted 0.1 (in the loss,
 # so every task weighting applies on top), segmentation stays within a point of the single-task
-# mIoU over 200 iterations, where with weight 1 it lost about 7 points.
+# mIoU over 200 iterations, where with weight 1 it lost about 7 points. Depth beyond the
+# evaluation's 80 m is not supervised (max_depth; the sample's road and facades reach kilometres
+# near the horizon). Measured over the full schedule (one thread, AMD EPYC): seg/mIoU 66.4,
+# depth/delta1 0.82; the scale-invariant log loss (weight 1) reached delta1 0.76.
 _base_ = ['../seg/micronet_m0_cityscapes_sample.py']
 model = dict(
     _delete_=True,
@@ -17,7 +20,7 @@ model = dict(
         depth=dict(type='DepthEstimationTask',
                    head=dict(type='DepthHead', in_channels={{_base_.model.decode_head.in_channels}},
                              channels=128, mid_channels=64, groups=4),
-                   loss=dict(type='DepthL1Loss', loss_weight=0.1))),
+                   loss=dict(type='DepthL1Loss', loss_weight=0.1), max_depth=80.0)),
     task_weighting=dict(type='FixedTaskWeighting'))
 train_pipeline = [
     dict(type='LoadImage'),

@@ -14,7 +14,7 @@ from micronet_dense.models import MultiTaskEstimator
 NUM_CLASSES = 3
 
 
-def build(task_weighting=None, depth_loss='DepthL1Loss', seed=0):
+def build(task_weighting=None, depth_loss='DepthL1Loss', seed=0, max_depth=None):
     torch.manual_seed(seed)
     return MultiTaskEstimator(
         backbone=dict(type='MicroNet', arch='m0', out_indices=(2, 4), strides=(2, 2, 2, 2, 1)),
@@ -22,7 +22,7 @@ def build(task_weighting=None, depth_loss='DepthL1Loss', seed=0):
             seg=dict(type='SemanticSegmentationTask',
                      head=dict(type='MRASPPHead', in_channels=(12, 384), channels=16,
                                mid_channels=16, groups=4, num_classes=NUM_CLASSES)),
-            depth=dict(type='DepthEstimationTask', loss=dict(type=depth_loss),
+            depth=dict(type='DepthEstimationTask', loss=dict(type=depth_loss), max_depth=max_depth,
                        head=dict(type='DepthHead', in_channels=(12, 384), channels=16,
                                  mid_channels=16, groups=4, init_depth=5.0))),
         task_weighting=task_weighting)
@@ -111,6 +111,23 @@ def test_loss_logs_each_task_term_weight_and_unweighted_loss():
     gt = torch.stack([s.gt_depth_map.data for s in samples])
     l1 = (outputs['depth'] - gt).abs()[gt > 0].mean()
     assert float(losses['depth_unweighted']) == pytest.approx(float(l1), rel=1e-5)
+
+
+def test_depth_beyond_max_depth_is_not_supervised():
+    model = build(max_depth=10.0).eval()
+    inputs, samples = synthetic_batch()
+    with torch.no_grad():
+        losses = model(inputs, samples, mode='loss')
+        outputs = model(inputs, mode='tensor')
+    gt = torch.stack([s.gt_depth_map.data for s in samples])
+    supervised = (gt > 0) & (gt <= 10.0)
+    l1 = (outputs['depth'] - gt).abs()[supervised].mean()
+    assert float(losses['depth_unweighted']) == pytest.approx(float(l1), rel=1e-5)
+    # A batch measured only beyond the cap has no depth label at all.
+    for sample in samples:
+        sample.gt_depth_map = PixelData(data=sample.gt_depth_map.data + 100.0)
+    losses = model(inputs, samples, mode='loss')
+    assert 'depth_unweighted' not in losses and float(losses['loss_depth']) == 0.0
 
 
 def test_images_without_a_task_label_add_nothing_to_its_loss():
@@ -205,6 +222,8 @@ def test_configuration_errors():
         model(torch.randn(1, 3, 32, 32), mode='tensor')
     with pytest.raises(ValueError, match='mode must be'):
         model(torch.randn(1, 3, 32, 32), mode='bogus')
+    with pytest.raises(ValueError, match='max_depth must be > 0, got 0'):
+        build(max_depth=0.0)
 
 
 def _ddp_steps(rank, init_file, weighting, queue):

@@ -1,6 +1,6 @@
 """The tasks of a multi-task dense model: each one a head, the backbone outputs it reads, its loss
 and its decoding into a per-image prediction."""
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -112,30 +112,39 @@ class SemanticSegmentationTask(DenseTask):
 @MODELS.register_module()
 class DepthEstimationTask(DenseTask):
     """Monocular depth in metres: a regression loss over the pixels with a depth measurement
-    (ground truth > 0); the prediction is the head's output (``pred_depth_map``,
-    (1, H, W) float).
+    (ground truth > 0) no farther than ``max_depth``; the prediction is the head's output
+    (``pred_depth_map``, (1, H, W) float).
 
     Args:
         head: Config of a head giving positive depth (B, 1, h, w), e.g. ``DepthHead``.
         in_index: Backbone outputs the head reads.
         loss: Config of ``DepthL1Loss`` or ``ScaleInvariantLogLoss``.
+        max_depth: Ground truth beyond this many metres is not supervised (as the evaluation's
+            cap leaves it out; stereo depth of distant pixels is mostly disparity noise, and a
+            few kilometre-deep pixels would dominate an L1 loss in metres). None: no cap.
     """
 
     label_field = 'gt_depth_map'
     pred_field = 'pred_depth_map'
 
     def __init__(self, head: dict, in_index: Sequence[int] = (0, 1),
-                 loss: dict = dict(type='DepthL1Loss'), init_cfg=None) -> None:
+                 loss: dict = dict(type='DepthL1Loss'), max_depth: Optional[float] = None,
+                 init_cfg=None) -> None:
         super().__init__(head, in_index, init_cfg)
+        if max_depth is not None and max_depth <= 0:
+            raise ValueError(f'DepthEstimationTask: max_depth must be > 0, got {max_depth}')
         self.loss_module = MODELS.build(loss)
+        self.max_depth = max_depth
 
     def missing_label(self, size: Tuple[int, int]) -> torch.Tensor:
         return torch.zeros((1, *size), dtype=torch.float32)
 
     def valid_mask(self, target: torch.Tensor) -> torch.Tensor:
-        return target > 0
+        valid = target > 0
+        return valid if self.max_depth is None else valid & (target <= self.max_depth)
 
     def compute_loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        target = torch.where(self.valid_mask(target), target, torch.zeros_like(target))
         return self.loss_module(output, target.to(output.dtype))
 
     def decode(self, output: torch.Tensor) -> PixelData:
