@@ -3,19 +3,21 @@
 The peer graphs (Lite-HRNet-18 for pose, LR-ASPP MobileNetV3-small for segmentation; random
 weights, fixed input shape) live outside the repository: ``$MICRONET_PEERS_DIR``, by default
 ``../shared/peers`` next to the repository root. Without them the section reports that and returns
-no rows. Every graph runs in this process with the same onnxruntime session (all graph
-optimisations, 2 intra-op threads, denormals flushed to zero), timed in interleaved rounds; each
-row carries ``peer`` and ``peer_ratio``, its median time over the peer's, or for throughput its
-rate over the peer's. MicroNet's weights are random ones of unit-scale outputs
-(no denormal arithmetic). Batch 32 uses a copy of the peer graph with a symbolic batch axis
+no rows. Every graph runs in one process with the same onnxruntime session options (all graph
+optimisations, denormals flushed to zero) on one shared pool of 2 intra-op threads, timed in
+interleaved rounds; each row carries ``peer`` and ``peer_ratio``, its median time over the
+peer's, or for throughput its rate over the peer's. MicroNet's weights are random ones of
+unit-scale outputs (no denormal arithmetic). Batch 32 uses a copy of the peer graph with a symbolic batch axis
 (:func:`with_dynamic_batch`). ``--quick``: m0 and m3, fewer rounds.
 
 Run alone: ``python benchmarks/peers.py [--quick] [--out rows.json]``.
 """
+import multiprocessing
 import os
 import os.path as osp
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from typing import Dict, List, NamedTuple, Tuple
 
 import numpy as np
@@ -106,27 +108,41 @@ def _peer_path(task: str, batch_size: int, workdir: str) -> str:
     return dynamic
 
 
-def time_case(case: Case, workdir: str) -> Dict[str, dict]:
-    """Interleaved onnxruntime statistics of the peer (key ``'peer'``) and each MicroNet arch."""
-    paths = {'peer': _peer_path(case.task, case.batch_size, workdir)}
-    paths.update({arch: _micronet_export(case.task, arch, case.shape, workdir)
-                  for arch in case.archs})
+def _time_on_one_thread_pool(case: Case, paths: Dict[str, str]) -> Dict[str, dict]:
+    """Interleaved statistics of the graphs at ``paths``, every session on one shared pool of
+    ``THREADS`` threads (run in a fresh process: the pool is process-wide)."""
+    import onnxruntime
+    onnxruntime.set_global_thread_pool_sizes(THREADS, 1)
     inputs = np.random.default_rng(0).standard_normal(
         (case.batch_size, 3, *case.shape)).astype(np.float32)
     runners = {}
     for name, path in paths.items():
-        session = ort_session(path, THREADS, flush_denormal=True)
+        session = ort_session(path, threads=None, flush_denormal=True)
         runners[name] = (lambda s: lambda: s.run(None, {INPUT_NAME: inputs}))(session)
     with flush_denormal():
         return time_interleaved(runners, case.warmup, case.iters, case.batch_size, progress=True)
+
+
+def time_case(case: Case, workdir: str) -> Dict[str, dict]:
+    """Interleaved onnxruntime statistics of the peer (key ``'peer'``) and each MicroNet arch.
+
+    The sessions share one thread pool, as the models of one application would: with a pool
+    each, an idle session's spinning threads take the cores from the one being timed (on 2
+    cores that tripled every figure and moved the ratios by up to 50 %).
+    """
+    paths = {'peer': _peer_path(case.task, case.batch_size, workdir)}
+    paths.update({arch: _micronet_export(case.task, arch, case.shape, workdir)
+                  for arch in case.archs})
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn')) as child:
+        return child.submit(_time_on_one_thread_pool, case, paths).result()
 
 
 def case_rows(case: Case, stats: Dict[str, dict]) -> List[dict]:
     """Rows of one case; the peer's own row has ``peer_ratio`` 1."""
     peer = PEERS[case.task].name
     size = f'{case.shape[0]}x{case.shape[1]}'
-    setting = (f'onnxruntime, {THREADS} threads, batch {case.batch_size}, {case.iters} interleaved '
-               'rounds')
+    setting = (f'onnxruntime, {THREADS} threads (one shared pool), batch {case.batch_size}, '
+               f'{case.iters} interleaved rounds')
     # Batch 1 compares median latencies, batch 32 throughputs (persons, i.e. crops, per second).
     key, unit, what = (('p50_ms', 'ms', ', p50') if case.batch_size == 1 else
                        ('throughput', 'samples/s', ', persons per second'))

@@ -114,8 +114,9 @@ def peer_table(rows: List[dict], cpu: str) -> List[str]:
     """Markdown lines of the rows that name a ``peer``: each figure and its ratio to the peer's
     (a time over the peer's time, a rate over the peer's rate)."""
     lines = [f'Side by side with the peer model of each task on {cpu}, in the same process and '
-             'onnxruntime session options, interleaved rounds; "× peer" is the ratio to the peer '
-             '(time: lower is faster; rate: higher is faster).', '',
+             'onnxruntime session options, on one shared thread pool, interleaved rounds; '
+             '"× peer" is the ratio to the peer (time: lower is faster; rate: higher is faster).',
+             '',
              '| benchmark | setting | value | unit | peer | × peer |',
              '|---|---|---:|---|---|---:|']
     for row in rows:

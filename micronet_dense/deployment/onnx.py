@@ -12,7 +12,7 @@ The batch axis is dynamic; H and W are fixed at export. onnx and onnxruntime are
 ``deploy`` extra (requirements/optional.txt).
 """
 import warnings
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -56,12 +56,14 @@ def _tensor_outputs(model: nn.Module, inputs: torch.Tensor) -> List[np.ndarray]:
     return [output.numpy() for output in outputs]
 
 
-def ort_session(path: str, threads: int = 1, flush_denormal: bool = False):
+def ort_session(path: str, threads: Optional[int] = 1, flush_denormal: bool = False):
     """An onnxruntime CPU session with every graph optimisation and ``threads`` intra-op threads.
 
     ``flush_denormal`` treats denormal floats as zero (``session.set_denormal_as_zero``), as timing
     sessions do: a denormal operand can make an operation ~100× slower on x86 CPUs. Parity checks
     leave it off, so that they compare the exact arithmetic of both frameworks.
+    ``threads=None`` runs the session on the process's shared thread pool, which
+    ``onnxruntime.set_global_thread_pool_sizes`` must have created first.
     """
     ort = _onnxruntime()
     options = ort.SessionOptions()
@@ -69,8 +71,11 @@ def ort_session(path: str, threads: int = 1, flush_denormal: bool = False):
         options.add_session_config_entry('session.set_denormal_as_zero', '1')
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
+    if threads is None:
+        options.use_per_session_threads = False
+    else:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
     return ort.InferenceSession(str(path), options, providers=['CPUExecutionProvider'])
 
 

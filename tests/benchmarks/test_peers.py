@@ -42,6 +42,26 @@ def test_dynamic_batch_copy_runs_each_sample_as_the_fixed_graph(tmp_path):
     np.testing.assert_array_equal(actual, expected)
 
 
+def test_a_case_times_the_peer_and_each_arch_on_one_shared_thread_pool(tmp_path, monkeypatch):
+    from onnx import TensorProto, helper
+    shape = [1, 3, 256, 192]
+    graph = helper.make_graph([helper.make_node('Relu', ['input'], ['output'])], 'peer',
+                              [helper.make_tensor_value_info('input', TensorProto.FLOAT, shape)],
+                              [helper.make_tensor_value_info('output', TensorProto.FLOAT, shape)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
+    model.ir_version = 8
+    onnx.save(model, tmp_path / peers.PEERS['pose'].file)
+    monkeypatch.setenv(peers.PEERS_DIR_VARIABLE, str(tmp_path))
+    stats = peers.time_case(peers.Case('pose', (256, 192), 1, ('m0',), 0, 2), str(tmp_path))
+    assert set(stats) == {'peer', 'm0'}
+    # The one-op peer is faster than the whole MicroNet-M0 graph.
+    assert 0 < stats['peer']['p50_ms'] < stats['m0']['p50_ms']
+    # A session on the shared pool needs that pool: this process has none.
+    from micronet_dense.deployment.onnx import ort_session
+    with pytest.raises(Exception, match='GlobalThreadPools'):
+        ort_session(tmp_path / peers.PEERS['pose'].file, threads=None)
+
+
 def test_rows_are_ratios_to_the_peer():
     latency = peers.case_rows(peers.Case('pose', (256, 192), 1, ('m0',), 0, 3),
                               {'peer': dict(p50_ms=20.0, throughput=50.0),
