@@ -1,7 +1,7 @@
 """Inference latency of the shipped models: eager PyTorch, the fused fast path, onnxruntime.
 
 Pose at 256×192 (batch 1 and 32) and segmentation at 1024×2048 (batch 1), MicroNet m0–m3, with 1
-and 2 CPU threads; the three variants of a setting are timed interleaved (see
+and 2 CPU threads; eager and fused timed interleaved, then onnxruntime (see
 ``micronet_dense.deployment.benchmark``, denormals flushed to zero), random weights of unit-scale
 outputs, p50 per batch. ``--quick``: m0 and m3,
 pose batch 1 and m3 segmentation with 2 threads, fewer iterations.

@@ -35,6 +35,21 @@ def test_benchmark_every_variant(build_model):
         benchmark(build_model('pose', 'm0'), [('tensorrt', False)])
 
 
+def test_no_onnxruntime_session_exists_while_torch_is_timed(build_model, monkeypatch):
+    from micronet_dense.deployment import benchmark as module
+    events = []
+    make_session, time_runners = module.onnxruntime_runner, module.time_interleaved
+    monkeypatch.setattr(module, 'onnxruntime_runner',
+                        lambda *args: events.append('session') or make_session(*args))
+    monkeypatch.setattr(module, 'time_interleaved',
+                        lambda runners, *args: events.append(sorted(runners))
+                        or time_runners(runners, *args))
+    variants = [('onnxruntime', True), ('torch', False), ('torch', True)]
+    results = benchmark(build_model('pose', 'm0'), variants, shape=(64, 48), warmup=0, iters=1)
+    assert events == [['torch', 'torch-fast'], 'session', ['onnxruntime-fast']]
+    assert list(results) == ['onnxruntime-fast', 'torch', 'torch-fast']  # in the asked order
+
+
 class _DenormalProbe(torch.nn.Module):
     """Records, on each call, whether a denormal product is flushed to zero."""
 
