@@ -127,7 +127,7 @@ def test_depth_beyond_max_depth_is_not_supervised():
     for sample in samples:
         sample.gt_depth_map = PixelData(data=sample.gt_depth_map.data + 100.0)
     losses = model(inputs, samples, mode='loss')
-    assert 'depth_unweighted' not in losses and float(losses['loss_depth']) == 0.0
+    assert 'depth_unweighted' not in losses and float(losses['loss_depth'].detach()) == 0.0
 
 
 def test_images_without_a_task_label_add_nothing_to_its_loss():
