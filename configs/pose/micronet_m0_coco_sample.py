@@ -1,6 +1,7 @@
 # MicroNet-m0 pose on the built-in COCO-format sample set (data/coco_sample, generated on first use):
-# a short CPU schedule that trains the whole pipeline in about 8 minutes on 2 idle cores
-# (AP 0.53-0.55 over seeds 0-2; 0.51 with one thread, whose bfloat16 sums round differently).
+# a short CPU schedule that trains the whole pipeline in about 11 minutes on 2 idle cores (AMD EPYC,
+# `make train-sample` from a fresh clone: 681 s, AP 0.549; AP 0.53-0.55 over seeds 0-2; 0.51 with
+# one thread, whose bfloat16 sums round differently).
 # Same model, transforms, flip test and metric as the COCO configs, with these changes for the budget
 # (each measured on the sample set):
 # - 128×96 crops, a quarter of the paper's pixels; the head's blocks run at stride 4 as in the paper
