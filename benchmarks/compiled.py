@@ -2,7 +2,7 @@
 
 m3 pose at 256×192, batch 1, 1 and 2 threads; eager, fused (:func:`fuse_model`) and fused +
 ``torch.compile`` (inductor, :func:`compile_model`) timed interleaved, p50, on random weights of
-realistic activation scale (``unit_scale_random_weights``: a fresh pose head's ~1e-30 heatmaps
+realistic activation scale (``shipped_model``: a fresh pose head's ~1e-30 heatmaps
 would time denormal arithmetic). ``--quick``: m0, 1 thread, fewer calls (compilation still takes
 a minute or more).
 
@@ -12,16 +12,13 @@ import os.path as osp
 import sys
 from typing import List
 
-from micronet_dense.apis import init_model
 from micronet_dense.deployment.benchmark import benchmark, variant_name
-from micronet_dense.deployment.onnx import unit_scale_random_weights
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
     sys.path.insert(0, REPO)
-from benchmarks.common import make_row  # noqa: E402
+from benchmarks.common import make_row, shipped_model  # noqa: E402
 
-CONFIG = osp.join(REPO, 'configs/pose/micronet_{}_coco.py')
 SHAPE = (256, 192)
 VARIANTS = (('torch', False), ('torch', True), ('torch-compiled', True))
 LABELS = {'torch': 'torch eager', 'torch-fast': 'torch fused', 'torch-compiled': 'torch compiled'}
@@ -29,7 +26,7 @@ LABELS = {'torch': 'torch eager', 'torch-fast': 'torch fused', 'torch-compiled':
 
 def run(quick: bool = False) -> List[dict]:
     arch, thread_counts, warmup, iters = ('m0', (1,), 2, 10) if quick else ('m3', (1, 2), 5, 30)
-    model = unit_scale_random_weights(init_model(CONFIG.format(arch)), SHAPE)
+    model = shipped_model('pose', arch)
     name = f'pose_{arch}_{SHAPE[0]}x{SHAPE[1]}_b1'
     rows = []
     for threads in thread_counts:

@@ -2,7 +2,7 @@
 
 The fused float32 export of m3 pose (256×192) and m3 segmentation (1024×2048) and its int8 form
 by ``quantize_onnx`` (the 1×1 convs, per-tensor scales), timed interleaved with 1 thread, p50.
-Weights are random of realistic activation scale (``unit_scale_random_weights``) and calibration
+Weights are random of realistic activation scale (``shipped_model``) and calibration
 uses random inputs, which sets the scales but not the speed; accuracy needs trained weights and is
 what ``tools/deployment/quantize_onnx.py --evaluate`` reports. ``--quick``: m0 pose only.
 
@@ -14,21 +14,16 @@ import tempfile
 from typing import List
 
 import numpy as np
-import torch
 
-from micronet_dense.apis import init_model
 from micronet_dense.deployment.benchmark import time_interleaved
-from micronet_dense.deployment.onnx import (INPUT_NAME, export_onnx, ort_session,
-                                            unit_scale_random_weights)
+from micronet_dense.deployment.onnx import INPUT_NAME, export_onnx, ort_session
 from micronet_dense.deployment.quantize import quantize_onnx
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
     sys.path.insert(0, REPO)
-from benchmarks.common import make_row  # noqa: E402
+from benchmarks.common import make_row, shipped_model  # noqa: E402
 
-CONFIGS = {'pose': osp.join(REPO, 'configs/pose/micronet_{}_coco.py'),
-           'seg': osp.join(REPO, 'configs/seg/micronet_{}_cityscapes.py')}
 # (task, arch, input (H, W), calibration batches of 2, timed calls)
 CASES = [('pose', 'm3', (256, 192), 8, 30), ('seg', 'm3', (1024, 2048), 2, 5)]
 QUICK_CASES = [('pose', 'm0', (256, 192), 2, 10)]
@@ -38,8 +33,7 @@ def run(quick: bool = False) -> List[dict]:
     rows = []
     rng = np.random.default_rng(0)
     for task, arch, shape, calibration, iters in QUICK_CASES if quick else CASES:
-        torch.manual_seed(0)
-        model = unit_scale_random_weights(init_model(CONFIGS[task].format(arch)), (64, 128))
+        model = shipped_model(task, arch)
         with tempfile.TemporaryDirectory() as workdir:
             paths = {'float32': osp.join(workdir, 'float32.onnx'),
                      'int8': osp.join(workdir, 'int8.onnx')}
