@@ -144,7 +144,8 @@ class DepthEstimationTask(DenseTask):
         return valid if self.max_depth is None else valid & (target <= self.max_depth)
 
     def compute_loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        target = torch.where(self.valid_mask(target), target, torch.zeros_like(target))
+        if self.max_depth is not None:  # the losses read 0 as "no measurement"
+            target = target.masked_fill(target > self.max_depth, 0)
         return self.loss_module(output, target.to(output.dtype))
 
     def decode(self, output: torch.Tensor) -> PixelData:
