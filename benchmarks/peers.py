@@ -24,6 +24,7 @@ import numpy as np
 
 from micronet_dense.deployment.benchmark import flush_denormal, time_interleaved
 from micronet_dense.deployment.onnx import INPUT_NAME, export_onnx, ort_session
+from micronet_dense.deployment.shift_max_operator import OperatorUnavailable, operator_library
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
@@ -32,6 +33,8 @@ from benchmarks.common import make_row, shipped_model  # noqa: E402
 
 PEERS_DIR_VARIABLE = 'MICRONET_PEERS_DIR'
 THREADS = 2
+# Key suffix of an arch exported with the fused Dynamic Shift-Max operator.
+OPERATOR_SUFFIX = '+operator'
 
 
 class Peer(NamedTuple):
@@ -92,10 +95,21 @@ def with_dynamic_batch(model):
     return model
 
 
-def _micronet_export(task: str, arch: str, shape: Tuple[int, int], workdir: str) -> str:
-    path = osp.join(workdir, f'{task}_{arch}.onnx')
-    export_onnx(shipped_model(task, arch), path, shape, fast=True)
+def _micronet_export(task: str, arch: str, shape: Tuple[int, int], workdir: str,
+                     operator: bool = False) -> str:
+    path = osp.join(workdir, f'{task}_{arch}{"_operator" if operator else ""}.onnx')
+    export_onnx(shipped_model(task, arch), path, shape, fast=True, shift_max_operator=operator)
     return path
+
+
+def operator_available() -> bool:
+    """Whether the fused Dynamic Shift-Max operator builds here; says why not when it does not."""
+    try:
+        operator_library()
+    except OperatorUnavailable as err:
+        print(f'[benchmarks] peers: no rows with the Dynamic Shift-Max operator: {err}')
+        return False
+    return True
 
 
 def _peer_path(task: str, batch_size: int, workdir: str) -> str:
@@ -123,16 +137,21 @@ def _time_on_one_thread_pool(case: Case, paths: Dict[str, str]) -> Dict[str, dic
         return time_interleaved(runners, case.warmup, case.iters, case.batch_size, progress=True)
 
 
-def time_case(case: Case, workdir: str) -> Dict[str, dict]:
-    """Interleaved onnxruntime statistics of the peer (key ``'peer'``) and each MicroNet arch.
+def time_case(case: Case, workdir: str, operator: bool = False) -> Dict[str, dict]:
+    """Interleaved onnxruntime statistics of the peer (key ``'peer'``) and each MicroNet arch
+    (key: the arch), and with ``operator`` also each arch's export with the fused Dynamic
+    Shift-Max operator (key: arch + :data:`OPERATOR_SUFFIX`).
 
     The sessions share one thread pool, as the models of one application would: with a pool
     each, an idle session's spinning threads take the cores from the one being timed (on 2
     cores that tripled every figure and moved the ratios by up to 50 %).
     """
     paths = {'peer': _peer_path(case.task, case.batch_size, workdir)}
-    paths.update({arch: _micronet_export(case.task, arch, case.shape, workdir)
-                  for arch in case.archs})
+    for arch in case.archs:
+        paths[arch] = _micronet_export(case.task, arch, case.shape, workdir)
+        if operator:
+            paths[arch + OPERATOR_SUFFIX] = _micronet_export(case.task, arch, case.shape, workdir,
+                                                             operator=True)
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn')) as child:
         return child.submit(_time_on_one_thread_pool, case, paths).result()
 
@@ -148,7 +167,9 @@ def case_rows(case: Case, stats: Dict[str, dict]) -> List[dict]:
                        ('throughput', 'samples/s', ', persons per second'))
     rows = []
     for name, result in stats.items():
-        model = peer if name == 'peer' else f'MicroNet-{name.upper()} fused'
+        arch = name[:-len(OPERATOR_SUFFIX)] if name.endswith(OPERATOR_SUFFIX) else name
+        model = peer if name == 'peer' else f'MicroNet-{arch.upper()} fused' + (
+            ' + DSM operator' if arch != name else '')
         rows.append(make_row(f'peers/{case.task}_{size}_b{case.batch_size}/{model}', setting + what,
                              result[key], unit, threads=THREADS, peer=peer,
                              peer_ratio=result[key] / stats['peer'][key]))
@@ -163,9 +184,10 @@ def run(quick: bool = False) -> List[dict]:
               f'{PEERS_DIR_VARIABLE} to the folder of the peer graphs. Peer rows skipped.')
         return []
     rows = []
+    operator = operator_available()
     with tempfile.TemporaryDirectory() as workdir:
         for case in QUICK_CASES if quick else CASES:
-            rows += case_rows(case, time_case(case, workdir))
+            rows += case_rows(case, time_case(case, workdir, operator))
     return rows
 
 

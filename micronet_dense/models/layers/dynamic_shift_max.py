@@ -188,16 +188,31 @@ class FusedDynamicShiftMax(nn.Module):
         self.register_buffer('lower', (offsets - dsm.act_max)[:, None, None], persistent=False)
         self.register_buffer('upper', (offsets + dsm.act_max)[:, None, None], persistent=False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def coefficients(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 2K·C, 1, 1), ordered [a1, b1, a2, b2] (C values each), for the fusions of ``x``."""
         coef = self.fc2(F.relu(self.fc1(F.adaptive_avg_pool2d(x, 1))))
-        coef = torch.minimum(torch.maximum(coef, self.lower), self.upper)
-        a1, b1, *second = coef.split(x.shape[1], dim=1)
-        x1 = x if self.index1 is None else x.index_select(1, self.index1)
-        x2 = x.index_select(1, self.index2)
-        # addcmul: two passes over the tensor per fusion instead of three (ONNX: the Mul by 1 it
-        # exports is removed by onnxruntime's graph optimisations).
-        out = torch.addcmul(x1 * a1, x2, b1)
-        if second:
-            a2, b2 = second
-            out = torch.maximum(out, torch.addcmul(x1 * a2, x2, b2))
-        return out
+        return torch.minimum(torch.maximum(coef, self.lower), self.upper)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return shift_max(x, self.coefficients(x), self.index1, self.index2)
+
+
+def shift_max(x: torch.Tensor, coef: torch.Tensor, index1: Optional[torch.Tensor],
+              index2: torch.Tensor) -> torch.Tensor:
+    """``max_k(x[:, index1]·a_k + x[:, index2]·b_k)``, the fusions of :class:`FusedDynamicShiftMax`.
+
+    Args:
+        x: (B, C, H, W).
+        coef: (B, 2K·C, 1, 1), ordered [a1, b1, a2, b2] (C values each).
+        index1, index2: (C,) channel gathers; ``index1`` None is the identity.
+    """
+    a1, b1, *second = coef.split(x.shape[1], dim=1)
+    x1 = x if index1 is None else x.index_select(1, index1)
+    x2 = x.index_select(1, index2)
+    # addcmul: two passes over the tensor per fusion instead of three (ONNX: the Mul by 1 it
+    # exports is removed by onnxruntime's graph optimisations).
+    out = torch.addcmul(x1 * a1, x2, b1)
+    if second:
+        a2, b2 = second
+        out = torch.maximum(out, torch.addcmul(x1 * a2, x2, b2))
+    return out

@@ -1,0 +1,145 @@
+"""Dynamic Shift-Max as one onnxruntime operator: an optional C library, its build, and the export
+that uses it.
+
+onnxruntime runs the standard export of a fused Dynamic Shift-Max layer
+(:class:`~micronet_dense.models.layers.FusedDynamicShiftMax`) as nine element-wise nodes over the
+full tensor: two channel gathers, four products, two sums and a maximum. The operator
+``micronet.DynamicShiftMax`` (``csrc/``) computes them in one pass on onnxruntime's intra-op
+threads; the hyper-function (pooling, two 1×1 convs, clamp) stays in standard nodes.
+
+* inputs: ``x`` (B, C, H, W) float32; ``coef`` (B, 2K·C, 1, 1) float32, ordered [a1, b1, a2, b2];
+  ``index1``, ``index2`` (C,) int64 channel gathers;
+* output: (B, C, H, W), ``max_k(x[:, index1]·a_k + x[:, index2]·b_k)``.
+
+Building it needs a C compiler (``$CC``, default ``cc``) and onnxruntime's C API header
+``onnxruntime_c_api.h``, which the onnxruntime wheel does not ship: it is in the ``include/``
+folder of the onnxruntime release archive of the installed version; ``$ORT_INCLUDE_DIR`` names
+that folder. The library is compiled once per source, header and compiler into
+``$MICRONET_DENSE_CACHE`` (default ``~/.cache/micronet_dense``).
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+import torch
+from torch import nn
+
+from micronet_dense.models.layers import FusedDynamicShiftMax, shift_max
+
+DOMAIN = 'micronet'
+OP_TYPE = 'DynamicShiftMax'
+OPSET_VERSION = 1
+INCLUDE_DIR_VARIABLE = 'ORT_INCLUDE_DIR'
+CACHE_VARIABLE = 'MICRONET_DENSE_CACHE'
+CSRC = Path(__file__).parent / 'csrc'
+KERNEL_SOURCES = ('dynamic_shift_max_kernel.c',)
+OPERATOR_SOURCES = KERNEL_SOURCES + ('onnxruntime_dynamic_shift_max.c',)
+HEADER = 'onnxruntime_c_api.h'
+CFLAGS = ('-O3', '-std=c11', '-shared', '-fPIC')
+
+
+class OperatorUnavailable(RuntimeError):
+    """The operator library cannot be built here (no C compiler or no onnxruntime header)."""
+
+
+def compile_shared_library(sources: Sequence[str], include_dirs: Sequence[str] = ()) -> str:
+    """Compile ``sources`` (names in ``csrc/``) into a shared library and return its path.
+
+    The library is cached under a name made of the sources', the headers' and the compiler's
+    digest, and written to a temporary file that is renamed into place, so that concurrent builds
+    never load a half-written file.
+    """
+    compiler = os.environ.get('CC', 'cc')
+    if shutil.which(compiler) is None:
+        raise OperatorUnavailable(f'no C compiler: {compiler!r} is not on PATH (set $CC)')
+    digest = hashlib.sha256(' '.join((compiler, *CFLAGS, *include_dirs)).encode())
+    for path in [CSRC / name for name in sources] + sorted(CSRC.glob('*.h')) + [
+            Path(d) / HEADER for d in include_dirs]:
+        digest.update(path.read_bytes())
+    cache = Path(os.environ.get(CACHE_VARIABLE, Path.home() / '.cache' / 'micronet_dense'))
+    target = cache / 'onnxruntime_ops' / f'{Path(sources[-1]).stem}-{digest.hexdigest()[:16]}.so'
+    if target.exists():
+        return str(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix='.so', dir=target.parent)
+    os.close(fd)
+    command = [compiler, *CFLAGS, *(f'-I{d}' for d in (str(CSRC), *include_dirs)),
+               *(str(CSRC / name) for name in sources), '-o', tmp]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode:
+            raise OperatorUnavailable(f'compiling {", ".join(sources)} failed:\n{result.stderr}')
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return str(target)
+
+
+def operator_library(include_dir: Optional[str] = None) -> str:
+    """Path of the compiled operator library (built on first use), for
+    ``SessionOptions.register_custom_ops_library``.
+
+    Args:
+        include_dir: folder holding ``onnxruntime_c_api.h``; default ``$ORT_INCLUDE_DIR``.
+    """
+    include_dir = include_dir or os.environ.get(INCLUDE_DIR_VARIABLE)
+    if not include_dir or not (Path(include_dir) / HEADER).is_file():
+        import onnxruntime
+        raise OperatorUnavailable(
+            f'the {DOMAIN}.{OP_TYPE} operator is built against onnxruntime\'s C API header {HEADER}, '
+            'which the onnxruntime wheel does not ship; set $ORT_INCLUDE_DIR to the include/ folder '
+            f'of the onnxruntime {onnxruntime.__version__} release archive'
+            + (f' ({include_dir} has no {HEADER})' if include_dir else ''))
+    return compile_shared_library(OPERATOR_SOURCES, [str(include_dir)])
+
+
+def uses_operator(model) -> bool:
+    """Whether the ONNX ``model`` (a ModelProto) imports the operator's domain."""
+    return any(opset.domain == DOMAIN for opset in model.opset_import)
+
+
+class _ShiftMaxFunction(torch.autograd.Function):
+    """:func:`shift_max` in PyTorch, one ``micronet.DynamicShiftMax`` node in an ONNX export."""
+
+    @staticmethod
+    def forward(ctx, x, coef, index1, index2):
+        return shift_max(x, coef, index1, index2)
+
+    @staticmethod
+    def symbolic(g, x, coef, index1, index2):
+        return g.op(f'{DOMAIN}::{OP_TYPE}', x, coef, index1, index2).setType(x.type())
+
+
+class OperatorShiftMax(nn.Module):
+    """A :class:`FusedDynamicShiftMax` whose fusions export as the one operator.
+
+    Shapes: (B, C, H, W) -> (B, C, H, W).
+    """
+
+    def __init__(self, fused: FusedDynamicShiftMax) -> None:
+        super().__init__()
+        self.fused = fused
+        index1 = fused.index1
+        if index1 is None:
+            index1 = torch.arange(len(fused.index2), device=fused.index2.device)
+        self.register_buffer('index1', index1, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _ShiftMaxFunction.apply(x, self.fused.coefficients(x), self.index1,
+                                       self.fused.index2)
+
+
+def with_shift_max_operator(model: nn.Module) -> nn.Module:
+    """``model`` (a fused model, :func:`fuse_model`) with every :class:`FusedDynamicShiftMax`
+    wrapped in :class:`OperatorShiftMax`, in place; returned."""
+    for name, child in model.named_children():
+        if isinstance(child, FusedDynamicShiftMax):
+            setattr(model, name, OperatorShiftMax(child))
+        else:
+            with_shift_max_operator(child)
+    return model

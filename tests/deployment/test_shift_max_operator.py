@@ -1,0 +1,149 @@
+"""The fused Dynamic Shift-Max operator: its export, its C kernel, and onnxruntime with its
+library (when onnxruntime's C API header is available: ``$ORT_INCLUDE_DIR``)."""
+import ctypes
+import io
+import warnings
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from onnx.reference import ReferenceEvaluator
+from onnx.reference.op_run import OpRun
+
+from micronet_dense.deployment import fuse_model
+from micronet_dense.deployment.onnx import export_onnx, ort_session
+from micronet_dense.deployment.shift_max_operator import (DOMAIN, INCLUDE_DIR_VARIABLE,
+                                                          KERNEL_SOURCES, OPSET_VERSION,
+                                                          OperatorShiftMax, OperatorUnavailable,
+                                                          compile_shared_library,
+                                                          operator_library, uses_operator,
+                                                          with_shift_max_operator)
+from micronet_dense.models.layers import DynamicShiftMax, FusedDynamicShiftMax, shift_max
+
+
+class DynamicShiftMaxReference(OpRun):
+    """The operator's definition in numpy, for onnx's reference evaluator."""
+    op_domain = DOMAIN
+
+    def _run(self, x, coef, index1, index2):
+        c = x.shape[1]
+        coef = coef.reshape(x.shape[0], -1, c, 1, 1)
+        fusions = [coef[:, 2 * k] * x[:, index1] + coef[:, 2 * k + 1] * x[:, index2]
+                   for k in range(coef.shape[1] // 2)]
+        return (np.maximum.reduce(fusions),)
+
+
+DynamicShiftMaxReference.__name__ = 'DynamicShiftMax'
+
+
+def _random_dsm(channels, fusions, groups, seed):
+    torch.manual_seed(seed)
+    dsm = DynamicShiftMax(channels, 4, fusions, groups).eval()
+    for fc in (dsm.fc1, dsm.fc2):
+        torch.nn.init.normal_(fc.weight, 0, 0.5)
+        torch.nn.init.normal_(fc.bias, 0, 0.5)
+    return dsm
+
+
+def _export(model, x):
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)  # the TorchScript exporter
+        torch.onnx.export(model, (x,), buffer, dynamo=False, opset_version=17,
+                          custom_opsets={DOMAIN: OPSET_VERSION})
+    return onnx.load_from_string(buffer.getvalue())
+
+
+@pytest.mark.parametrize('fusions', [1, 2])
+@pytest.mark.parametrize('permuted', [False, True], ids=['plain', 'permuted'])
+def test_export_is_one_node_that_means_the_fused_layer(fusions, permuted):
+    dsm = _random_dsm(24, fusions, 3, seed=fusions)
+    generator = torch.Generator().manual_seed(1)
+    perms = [torch.randperm(24, generator=generator) for _ in range(2)] if permuted else [None, None]
+    fused = dsm.fuse(*perms)
+    x = torch.randn(2, 24, 5, 7, generator=generator)
+    model = _export(OperatorShiftMax(fused), x)
+    assert uses_operator(model)
+    assert [n.op_type for n in model.graph.node if n.domain == DOMAIN] == ['DynamicShiftMax']
+    # Of the standard form's element-wise nodes only the coefficients' clamp (Max, Min) remains.
+    op_types = [n.op_type for n in model.graph.node]
+    assert not {'Gather', 'Mul', 'Add'} & set(op_types) and op_types.count('Max') == 1
+    actual = ReferenceEvaluator(model, new_ops=[DynamicShiftMaxReference]).run(None, {
+        model.graph.input[0].name: x.numpy()})[0]
+    with torch.no_grad():
+        expected = dsm(x if perms[0] is None else x[:, perms[0]])
+    if perms[1] is not None:
+        expected = expected[:, perms[1]]
+    np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
+
+
+def test_every_fused_layer_of_a_model_is_wrapped(build_model):
+    fused = fuse_model(build_model('pose', 'm0'))
+    count = sum(isinstance(m, FusedDynamicShiftMax) for m in fused.modules())
+    with_shift_max_operator(fused)
+    assert count > 10
+    assert sum(isinstance(m, OperatorShiftMax) for m in fused.modules()) == count
+    assert not any(isinstance(m, FusedDynamicShiftMax) and not isinstance(p, OperatorShiftMax)
+                   for p in fused.modules() for m in p.children())
+
+
+@pytest.mark.parametrize('fusions', [1, 2])
+def test_c_kernel_matches_pytorch(fusions):
+    try:
+        library = ctypes.CDLL(compile_shared_library(KERNEL_SOURCES))
+    except OperatorUnavailable as err:
+        pytest.skip(str(err))
+    kernel = library.micronet_dynamic_shift_max_rows
+    kernel.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int64] * 5
+    generator = torch.Generator().manual_seed(fusions)
+    b, c, h, w = 2, 12, 5, 6
+    x = torch.randn(b, c, h, w, generator=generator)
+    coef = torch.randn(b, 2 * fusions * c, 1, 1, generator=generator)
+    index1, index2 = (torch.randperm(c, generator=generator) for _ in range(2))
+    expected = shift_max(x, coef, index1, index2)
+    out = torch.full_like(x, float('nan'))
+    # Two calls over disjoint row ranges, as onnxruntime's threads make them.
+    for begin, end in ((0, 7), (7, b * c)):
+        kernel(x.data_ptr(), coef.data_ptr(), index1.data_ptr(), index2.data_ptr(),
+               out.data_ptr(), c, h * w, fusions, begin, end)
+    torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)
+
+
+@pytest.fixture(scope='module')
+def library():
+    try:
+        return operator_library()
+    except OperatorUnavailable as err:
+        pytest.skip(f'{err} (set ${INCLUDE_DIR_VARIABLE} to run this test)')
+
+
+@pytest.mark.parametrize('task, shape', [('pose', (64, 48)), ('seg', (64, 128))])
+def test_onnxruntime_with_the_operator_matches_pytorch(library, build_model, tmp_path, task,
+                                                       shape):
+    model = build_model(task, 'm0')
+    path = tmp_path / 'model.onnx'
+    diff, nodes = export_onnx(model, str(path), shape, shift_max_operator=True)
+    _, standard_nodes = export_onnx(model, str(tmp_path / 'standard.onnx'), shape, fast=True)
+    graph = onnx.load(str(path)).graph
+    count = sum(n.domain == DOMAIN for n in graph.node)
+    assert count == sum(isinstance(m, FusedDynamicShiftMax) for m in fuse_model(model).modules())
+    assert nodes < standard_nodes - 4 * count
+    x = torch.randn(3, 3, *shape, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        expected = model(x, mode='tensor').numpy()
+    actual = ort_session(str(path), threads=2).run(None, {'input': x.numpy()})[0]
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-4)
+
+
+def test_operator_rejects_a_bad_index(library, tmp_path):
+    x = torch.randn(1, 6, 2, 2)
+    model = _export(OperatorShiftMax(_random_dsm(6, 2, 2, seed=0).fuse()), x)
+    node = next(n for n in model.graph.node if n.domain == DOMAIN)
+    constant = next(n for n in model.graph.node if n.output[0] == node.input[3])
+    constant.attribute[0].t.CopyFrom(onnx.numpy_helper.from_array(np.array([0, 1, 2, 3, 4, 6])))
+    path = tmp_path / 'bad.onnx'
+    onnx.save(model, str(path))
+    session = ort_session(str(path))
+    with pytest.raises(Exception, match='channel index is out of range'):
+        session.run(None, {session.get_inputs()[0].name: x.numpy()})
