@@ -32,6 +32,7 @@ NEEDS = {
     'gpus': 'several GPUs',
     'slurm': 'a Slurm cluster',
     'minutes': 'longer than a test may take (a whole training, the test suite, an install)',
+    'onnxruntime-headers': "onnxruntime's C API header (the release archive's include/ folder)",
 }
 BLOCK = re.compile(
     r'(?:<!--\s*needs:\s*(?P<needs>[\w-]+)[^>]*-->\s*\n)?^```bash\n(?P<body>.*?)^```', re.S | re.M)

@@ -103,6 +103,12 @@ def test_wheel_works_outside_the_repository(tmp_path):
     out = _run([python, '-c', code], outside, env).stdout
     assert out.startswith('TopdownPoseEstimator') and str(REPO) not in out
     assert '/.mim/configs/pose/micronet_m0_coco.py' in out
+    # The optional onnxruntime operator's C sources ship, and its kernel compiles from them.
+    code = ('from micronet_dense.deployment.shift_max_operator import KERNEL_SOURCES, '
+            'compile_shared_library; print(compile_shared_library(KERNEL_SOURCES))')
+    library = _run([python, '-c', code], outside, dict(env, MICRONET_DENSE_CACHE=str(tmp_path))
+                   ).stdout.strip()
+    assert library.startswith(str(tmp_path)) and os.path.isfile(library)
 
     train = _run([python, REPO / 'tools' / 'train.py', 'micronet_m0_coco_sample', '--work-dir',
                   'work', '--cfg-options', *TINY_TRAIN], outside, env)

@@ -21,8 +21,11 @@ from .compile import compile_model
 from .fuse import fuse_model
 from .onnx import INPUT_NAME, export_onnx, ort_session
 
-# 'torch-compiled' is the fused model compiled by inductor (:func:`compile_model`), fast or not.
-BACKENDS = ('torch', 'torch-compiled', 'onnxruntime')
+# 'torch-compiled' is the fused model compiled by inductor (:func:`compile_model`), fast or not;
+# 'onnxruntime-operator' the fused export with the Dynamic Shift-Max operator
+# (:mod:`.shift_max_operator`), fast or not.
+BACKENDS = ('torch', 'torch-compiled', 'onnxruntime', 'onnxruntime-operator')
+ALWAYS_FUSED = ('torch-compiled', 'onnxruntime-operator')
 
 
 @contextlib.contextmanager
@@ -88,17 +91,18 @@ def torch_runner(model: nn.Module, inputs: torch.Tensor) -> Callable[[], torch.T
 
 
 def onnxruntime_runner(model: nn.Module, inputs: torch.Tensor, threads: int, fast: bool,
-                       workdir: str) -> Callable[[], object]:
-    """Export ``model`` (fused if ``fast``) into ``workdir`` and return a call of its session."""
-    path = os.path.join(workdir, f'model{"_fast" if fast else ""}.onnx')
-    export_onnx(model, path, inputs.shape[-2:], fast=fast)
+                       workdir: str, operator: bool = False) -> Callable[[], object]:
+    """Export ``model`` (fused if ``fast``; fused with the Dynamic Shift-Max operator if
+    ``operator``) into ``workdir`` and return a call of its session."""
+    path = os.path.join(workdir, f'model{"_operator" if operator else "_fast" if fast else ""}.onnx')
+    export_onnx(model, path, inputs.shape[-2:], fast=fast, shift_max_operator=operator)
     session = ort_session(path, threads, flush_denormal=True)
     feed = {INPUT_NAME: inputs.numpy()}
     return lambda: session.run(None, feed)
 
 
 def variant_name(backend: str, fast: bool) -> str:
-    return backend + ('-fast' if fast and backend != 'torch-compiled' else '')
+    return backend + ('-fast' if fast and backend not in ALWAYS_FUSED else '')
 
 
 def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch', False),),
@@ -108,7 +112,8 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
     """Latency statistics of ``model`` on (batch_size, 3, *shape) inputs, timed interleaved.
 
     Each variant is ``(backend, fast)``: ``fast`` runs the fused model (:func:`fuse_model`), or for
-    onnxruntime its export; ``torch-compiled`` always runs the fused model, and its statistics
+    onnxruntime its export; ``torch-compiled`` and ``onnxruntime-operator`` always run the fused
+    model, and ``torch-compiled``'s statistics
     add ``compile_s``, the seconds of compilation. Keys of the result are :func:`variant_name`,
     e.g. ``'torch-fast'``. Denormals are flushed to zero while timing (:func:`flush_denormal`,
     ``ort_session``). The PyTorch variants are interleaved with each other and the onnxruntime
@@ -122,8 +127,8 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
     inputs = torch.randn(batch_size, 3, *shape, generator=torch.Generator().manual_seed(0))
     model = model.eval()
     stats, compile_seconds = {}, {}
-    groups = ([v for v in variants if v[0] != 'onnxruntime'],
-              [v for v in variants if v[0] == 'onnxruntime'])
+    groups = ([v for v in variants if not v[0].startswith('onnxruntime')],
+              [v for v in variants if v[0].startswith('onnxruntime')])
     with tempfile.TemporaryDirectory() as workdir, torch_threads(threads):
         for group in filter(None, groups):
             runners = {}
@@ -135,7 +140,8 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
                     compiled, compile_seconds[name] = compile_model(model, inputs.shape)
                     run = torch_runner(compiled, inputs)
                 else:
-                    run = onnxruntime_runner(model, inputs, threads, fast, workdir)
+                    run = onnxruntime_runner(model, inputs, threads, fast, workdir,
+                                             operator=backend == 'onnxruntime-operator')
                 runners[name] = run
             with flush_denormal():
                 stats.update(time_interleaved(runners, warmup, iters, batch_size, progress))

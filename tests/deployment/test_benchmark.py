@@ -40,7 +40,8 @@ def test_no_onnxruntime_session_exists_while_torch_is_timed(build_model, monkeyp
     events = []
     make_session, time_runners = module.onnxruntime_runner, module.time_interleaved
     monkeypatch.setattr(module, 'onnxruntime_runner',
-                        lambda *args: events.append('session') or make_session(*args))
+                        lambda *args, **kwargs: events.append('session')
+                        or make_session(*args, **kwargs))
     monkeypatch.setattr(module, 'time_interleaved',
                         lambda runners, *args: events.append(sorted(runners))
                         or time_runners(runners, *args))

@@ -50,6 +50,7 @@ def _export(model, x):
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DeprecationWarning)  # the TorchScript exporter
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)  # static shapes, as intended
         torch.onnx.export(model, (x,), buffer, dynamo=False, opset_version=17,
                           custom_opsets={DOMAIN: OPSET_VERSION})
     return onnx.load_from_string(buffer.getvalue())
@@ -147,3 +148,13 @@ def test_operator_rejects_a_bad_index(library, tmp_path):
     session = ort_session(str(path))
     with pytest.raises(Exception, match='channel index is out of range'):
         session.run(None, {session.get_inputs()[0].name: x.numpy()})
+
+
+def test_export_without_the_header_says_what_is_missing_and_writes_nothing(
+        build_model, tmp_path, monkeypatch):
+    monkeypatch.setenv(INCLUDE_DIR_VARIABLE, str(tmp_path))
+    with pytest.raises(OperatorUnavailable, match=rf'ORT_INCLUDE_DIR.*\({tmp_path} has no '
+                       r'onnxruntime_c_api\.h\)'):
+        export_onnx(build_model('pose', 'm0'), str(tmp_path / 'model.onnx'), (64, 48),
+                    shift_max_operator=True)
+    assert list(tmp_path.iterdir()) == []

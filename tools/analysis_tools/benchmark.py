@@ -1,12 +1,14 @@
 """Inference latency and throughput of a config's model on the CPU.
 
     python tools/analysis_tools/benchmark.py CONFIG [--checkpoint CKPT]
-        [--backend torch|onnxruntime] [--fast] [--compile] [--batch-size N] [--threads T]
+        [--backend torch|onnxruntime|onnxruntime-operator] [--fast] [--compile] [--batch-size N]
+        [--threads T]
         [--shape H W] [--warmup W] [--iters N] [--out results.json]
 
 Times ``model(inputs, mode='tensor')`` (PyTorch, eager or fused with --fast, or the fused model
 compiled by torch.compile with --compile) or its ONNX export (onnxruntime, all graph
-optimisations) after --warmup calls; prints p50/p90/p99/mean latency per batch and images/s (and
+optimisations; ``onnxruntime-operator``: the fused export with the Dynamic Shift-Max operator,
+docs/deployment.md) after --warmup calls; prints p50/p90/p99/mean latency per batch and images/s (and
 the compilation time), and writes them as JSON with --out. Without --checkpoint the weights are
 random ones of unit-scale outputs (a fresh pose head's ~1e-34 heatmaps would time denormal
 arithmetic), and denormals are flushed to zero in any case.
@@ -15,7 +17,7 @@ import argparse
 import json
 
 from micronet_dense.apis import init_model
-from micronet_dense.deployment.benchmark import BACKENDS, benchmark, variant_name
+from micronet_dense.deployment.benchmark import ALWAYS_FUSED, BACKENDS, benchmark, variant_name
 from micronet_dense.deployment.onnx import unit_scale_random_weights
 from micronet_dense.utils.atomic_io import write_json_atomic
 from micronet_dense.utils.user_errors import exit_on_user_error
@@ -40,7 +42,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', help='write the results as JSON here')
     args = parser.parse_args()
     if args.compile and args.backend != 'torch':
-        parser.error('--compile is a PyTorch option; it cannot go with --backend onnxruntime')
+        parser.error(f'--compile is a PyTorch option; it cannot go with --backend {args.backend}')
     return args
 
 
@@ -56,7 +58,7 @@ def main() -> None:
                       threads=args.threads, shape=shape, warmup=args.warmup, iters=args.iters,
                       progress=True)[name]
     result = dict(config=args.config, checkpoint=args.checkpoint, backend=args.backend,
-                  fast=args.fast or args.compile, compiled=args.compile,
+                  fast=args.fast or backend in ALWAYS_FUSED, compiled=args.compile,
                   batch_size=args.batch_size, threads=args.threads, input_shape=list(shape),
                   warmup=args.warmup, flush_denormal=True, **stats)
     print(f'{name}, batch {args.batch_size}, {args.threads} thread(s), 3x{shape[0]}x{shape[1]}: '
