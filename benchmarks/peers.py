@@ -24,7 +24,7 @@ import numpy as np
 
 from micronet_dense.deployment.benchmark import flush_denormal, time_interleaved
 from micronet_dense.deployment.onnx import INPUT_NAME, export_onnx, ort_session
-from micronet_dense.deployment.shift_max_operator import OperatorUnavailable, operator_library
+from micronet_dense.deployment.onnxruntime_operators import OperatorUnavailable, operator_library
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
@@ -33,8 +33,8 @@ from benchmarks.common import make_row, shipped_model  # noqa: E402
 
 PEERS_DIR_VARIABLE = 'MICRONET_PEERS_DIR'
 THREADS = 2
-# Key suffix of an arch exported with the fused Dynamic Shift-Max operator.
-OPERATOR_SUFFIX = '+operator'
+# Key suffix of an arch exported with the project's onnxruntime operators.
+OPERATORS_SUFFIX = '+operators'
 
 
 class Peer(NamedTuple):
@@ -96,18 +96,18 @@ def with_dynamic_batch(model):
 
 
 def _micronet_export(task: str, arch: str, shape: Tuple[int, int], workdir: str,
-                     operator: bool = False) -> str:
-    path = osp.join(workdir, f'{task}_{arch}{"_operator" if operator else ""}.onnx')
-    export_onnx(shipped_model(task, arch), path, shape, fast=True, shift_max_operator=operator)
+                     operators: bool = False) -> str:
+    path = osp.join(workdir, f'{task}_{arch}{"_operators" if operators else ""}.onnx')
+    export_onnx(shipped_model(task, arch), path, shape, fast=True, operators=operators)
     return path
 
 
-def operator_available() -> bool:
-    """Whether the fused Dynamic Shift-Max operator builds here; says why not when it does not."""
+def operators_available() -> bool:
+    """Whether the project's onnxruntime operators build here; says why not when they do not."""
     try:
         operator_library()
     except OperatorUnavailable as err:
-        print(f'[benchmarks] peers: no rows with the Dynamic Shift-Max operator: {err}')
+        print(f'[benchmarks] peers: no rows with the project's operators: {err}')
         return False
     return True
 
@@ -137,10 +137,10 @@ def _time_on_one_thread_pool(case: Case, paths: Dict[str, str]) -> Dict[str, dic
         return time_interleaved(runners, case.warmup, case.iters, case.batch_size, progress=True)
 
 
-def time_case(case: Case, workdir: str, operator: bool = False) -> Dict[str, dict]:
+def time_case(case: Case, workdir: str, operators: bool = False) -> Dict[str, dict]:
     """Interleaved onnxruntime statistics of the peer (key ``'peer'``) and each MicroNet arch
-    (key: the arch), and with ``operator`` also each arch's export with the fused Dynamic
-    Shift-Max operator (key: arch + :data:`OPERATOR_SUFFIX`).
+    (key: the arch), and with ``operators`` also each arch's export with the project's onnxruntime
+    operators (key: arch + :data:`OPERATORS_SUFFIX`).
 
     The sessions share one thread pool, as the models of one application would: with a pool
     each, an idle session's spinning threads take the cores from the one being timed (on 2
@@ -149,9 +149,9 @@ def time_case(case: Case, workdir: str, operator: bool = False) -> Dict[str, dic
     paths = {'peer': _peer_path(case.task, case.batch_size, workdir)}
     for arch in case.archs:
         paths[arch] = _micronet_export(case.task, arch, case.shape, workdir)
-        if operator:
-            paths[arch + OPERATOR_SUFFIX] = _micronet_export(case.task, arch, case.shape, workdir,
-                                                             operator=True)
+        if operators:
+            paths[arch + OPERATORS_SUFFIX] = _micronet_export(case.task, arch, case.shape,
+                                                              workdir, operators=True)
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn')) as child:
         return child.submit(_time_on_one_thread_pool, case, paths).result()
 
@@ -167,9 +167,9 @@ def case_rows(case: Case, stats: Dict[str, dict]) -> List[dict]:
                        ('throughput', 'samples/s', ', persons per second'))
     rows = []
     for name, result in stats.items():
-        arch = name[:-len(OPERATOR_SUFFIX)] if name.endswith(OPERATOR_SUFFIX) else name
+        arch = name[:-len(OPERATORS_SUFFIX)] if name.endswith(OPERATORS_SUFFIX) else name
         model = peer if name == 'peer' else f'MicroNet-{arch.upper()} fused' + (
-            ' + DSM operator' if arch != name else '')
+            ' + operators' if arch != name else '')
         rows.append(make_row(f'peers/{case.task}_{size}_b{case.batch_size}/{model}', setting + what,
                              result[key], unit, threads=THREADS, peer=peer,
                              peer_ratio=result[key] / stats['peer'][key]))
@@ -184,10 +184,10 @@ def run(quick: bool = False) -> List[dict]:
               f'{PEERS_DIR_VARIABLE} to the folder of the peer graphs. Peer rows skipped.')
         return []
     rows = []
-    operator = operator_available()
+    operators = operators_available()
     with tempfile.TemporaryDirectory() as workdir:
         for case in QUICK_CASES if quick else CASES:
-            rows += case_rows(case, time_case(case, workdir, operator))
+            rows += case_rows(case, time_case(case, workdir, operators))
     return rows
 
 

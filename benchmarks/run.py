@@ -116,8 +116,8 @@ def peer_table(rows: List[dict], cpu: str) -> List[str]:
     lines = [f'Side by side with the peer model of each task on {cpu}, in the same process and '
              'onnxruntime session options, on one shared thread pool, interleaved rounds; '
              '"× peer" is the ratio to the peer (time: lower is faster; rate: higher is faster). '
-             'Rows "+ DSM operator" run the export with the fused Dynamic Shift-Max operator '
-             '(docs/deployment.md; present when it builds, with `$ORT_INCLUDE_DIR`).',
+             'Rows "+ operators" run the export with the project\'s onnxruntime operators '
+             '(docs/deployment.md; present when they build, with `$ORT_INCLUDE_DIR`).',
              '',
              '| benchmark | setting | value | unit | peer | × peer |',
              '|---|---|---:|---|---|---:|']

@@ -104,7 +104,7 @@ def test_wheel_works_outside_the_repository(tmp_path):
     assert out.startswith('TopdownPoseEstimator') and str(REPO) not in out
     assert '/.mim/configs/pose/micronet_m0_coco.py' in out
     # The optional onnxruntime operator's C sources ship, and its kernel compiles from them.
-    code = ('from micronet_dense.deployment.shift_max_operator import KERNEL_SOURCES, '
+    code = ('from micronet_dense.deployment.onnxruntime_operators import KERNEL_SOURCES, '
             'compile_shared_library; print(compile_shared_library(KERNEL_SOURCES))')
     library = _run([python, '-c', code], outside, dict(env, MICRONET_DENSE_CACHE=str(tmp_path))
                    ).stdout.strip()

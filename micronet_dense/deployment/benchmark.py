@@ -22,10 +22,10 @@ from .fuse import fuse_model
 from .onnx import INPUT_NAME, export_onnx, ort_session
 
 # 'torch-compiled' is the fused model compiled by inductor (:func:`compile_model`), fast or not;
-# 'onnxruntime-operator' the fused export with the Dynamic Shift-Max operator
-# (:mod:`.shift_max_operator`), fast or not.
-BACKENDS = ('torch', 'torch-compiled', 'onnxruntime', 'onnxruntime-operator')
-ALWAYS_FUSED = ('torch-compiled', 'onnxruntime-operator')
+# 'onnxruntime-operators' the fused export with the project's operators
+# (:mod:`.onnxruntime_operators`), fast or not.
+BACKENDS = ('torch', 'torch-compiled', 'onnxruntime', 'onnxruntime-operators')
+ALWAYS_FUSED = ('torch-compiled', 'onnxruntime-operators')
 
 
 @contextlib.contextmanager
@@ -91,11 +91,12 @@ def torch_runner(model: nn.Module, inputs: torch.Tensor) -> Callable[[], torch.T
 
 
 def onnxruntime_runner(model: nn.Module, inputs: torch.Tensor, threads: int, fast: bool,
-                       workdir: str, operator: bool = False) -> Callable[[], object]:
-    """Export ``model`` (fused if ``fast``; fused with the Dynamic Shift-Max operator if
-    ``operator``) into ``workdir`` and return a call of its session."""
-    path = os.path.join(workdir, f'model{"_operator" if operator else "_fast" if fast else ""}.onnx')
-    export_onnx(model, path, inputs.shape[-2:], fast=fast, shift_max_operator=operator)
+                       workdir: str, operators: bool = False) -> Callable[[], object]:
+    """Export ``model`` (fused if ``fast``; fused with the project's operators if ``operators``)
+    into ``workdir`` and return a call of its session."""
+    path = os.path.join(workdir,
+                        f'model{"_operators" if operators else "_fast" if fast else ""}.onnx')
+    export_onnx(model, path, inputs.shape[-2:], fast=fast, operators=operators)
     session = ort_session(path, threads, flush_denormal=True)
     feed = {INPUT_NAME: inputs.numpy()}
     return lambda: session.run(None, feed)
@@ -112,7 +113,7 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
     """Latency statistics of ``model`` on (batch_size, 3, *shape) inputs, timed interleaved.
 
     Each variant is ``(backend, fast)``: ``fast`` runs the fused model (:func:`fuse_model`), or for
-    onnxruntime its export; ``torch-compiled`` and ``onnxruntime-operator`` always run the fused
+    onnxruntime its export; ``torch-compiled`` and ``onnxruntime-operators`` always run the fused
     model, and ``torch-compiled``'s statistics
     add ``compile_s``, the seconds of compilation. Keys of the result are :func:`variant_name`,
     e.g. ``'torch-fast'``. Denormals are flushed to zero while timing (:func:`flush_denormal`,
@@ -141,7 +142,7 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
                     run = torch_runner(compiled, inputs)
                 else:
                     run = onnxruntime_runner(model, inputs, threads, fast, workdir,
-                                             operator=backend == 'onnxruntime-operator')
+                                             operators=backend == 'onnxruntime-operators')
                 runners[name] = run
             with flush_denormal():
                 stats.update(time_interleaved(runners, warmup, iters, batch_size, progress))

@@ -11,6 +11,7 @@ The graph maps a normalised RGB batch (B, 3, H, W) to the estimator's ``mode='te
 The batch axis is dynamic; H and W are fixed at export. onnx and onnxruntime are the optional
 ``deploy`` extra (requirements/optional.txt).
 """
+import contextlib
 import warnings
 from typing import List, Optional, Sequence, Tuple
 
@@ -22,8 +23,8 @@ from micronet_dense.models.tensor_output import TensorOutput
 from micronet_dense.utils.atomic_io import atomic_output_path
 
 from .fuse import fuse_model
-from .shift_max_operator import (DOMAIN, OPSET_VERSION, operator_library, uses_operator,
-                                 with_shift_max_operator)
+from .onnxruntime_operators import (DOMAIN, OPSET_VERSION, operator_library, resize_as_operator,
+                                    uses_operators, with_shift_max_operator)
 
 INPUT_NAME = 'input'
 # Output names by estimator class; other models get 'output'.
@@ -66,12 +67,12 @@ def ort_session(path: str, threads: Optional[int] = 1, flush_denormal: bool = Fa
     leave it off, so that they compare the exact arithmetic of both frameworks.
     ``threads=None`` runs the session on the process's shared thread pool, which
     ``onnxruntime.set_global_thread_pool_sizes`` must have created first. A graph that uses the
-    fused Dynamic Shift-Max operator gets its library registered (:mod:`.shift_max_operator`).
+    project's operators gets their library registered (:mod:`.onnxruntime_operators`).
     """
     import onnx
     ort = _onnxruntime()
     options = ort.SessionOptions()
-    if uses_operator(onnx.load(str(path), load_external_data=False)):
+    if uses_operators(onnx.load(str(path), load_external_data=False)):
         options.register_custom_ops_library(operator_library())
     if flush_denormal:
         options.add_session_config_entry('session.set_denormal_as_zero', '1')
@@ -140,12 +141,13 @@ def onnx_max_abs_diff(path: str, model: nn.Module, inputs: torch.Tensor) -> Tupl
 
 def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: bool = False,
                 opset: int = DEFAULT_OPSET, atol: float = 1e-4,
-                shift_max_operator: bool = False) -> Tuple[float, int]:
+                operators: bool = False) -> Tuple[float, int]:
     """Export ``model`` for (B, 3, H, W) inputs, ``input_shape = (H, W)``, to ``path``.
 
-    ``fast`` exports the fused model (:func:`fuse_model`); ``shift_max_operator`` (implies
-    ``fast``) also writes every Dynamic Shift-Max layer's fusions as one ``micronet.DynamicShiftMax``
-    node, which needs the operator library to run (:mod:`.shift_max_operator`). The file is checked with onnxruntime on a
+    ``fast`` exports the fused model (:func:`fuse_model`); ``operators`` (implies ``fast``) also
+    writes every Dynamic Shift-Max layer's fusions and every bilinear resize as one node of the
+    project's onnxruntime operators, which need their library to run
+    (:mod:`.onnxruntime_operators`). The file is checked with onnxruntime on a
     batch of two (which exercises the dynamic batch axis) against the PyTorch model, and written
     only when the largest absolute difference is at most ``atol`` and at most
     :data:`PARITY_RTOL` times the largest output (so that outputs far smaller than ``atol``, as a
@@ -157,15 +159,16 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
     import onnx  # noqa: F401  (checked here so a missing extra fails before the slow export)
     _onnxruntime()
     model = model.eval()
-    exported = fuse_model(model) if fast or shift_max_operator else model
-    if shift_max_operator:
+    exported = fuse_model(model) if fast or operators else model
+    if operators:
         operator_library()  # fails here, before the export, when it cannot be built
         with_shift_max_operator(exported)
     names = output_names(model)
     h, w = input_shape
     generator = torch.Generator().manual_seed(0)
     with atomic_output_path(path) as tmp_path:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), (resize_as_operator() if operators
+                                         else contextlib.nullcontext()):
             # The TorchScript exporter needs no package beyond torch; the dynamo exporter that
             # torch now recommends would add onnxscript.
             warnings.simplefilter('ignore', DeprecationWarning)
@@ -175,7 +178,7 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
             torch.onnx.export(TensorOutput(exported), (torch.randn(1, 3, h, w, generator=generator),),
                               tmp_path, dynamo=False, opset_version=opset, input_names=[INPUT_NAME],
                               output_names=names,
-                              custom_opsets={DOMAIN: OPSET_VERSION} if shift_max_operator else None,
+                              custom_opsets={DOMAIN: OPSET_VERSION} if operators else None,
                               dynamic_axes={n: {0: 'batch'} for n in [INPUT_NAME, *names]})
         diff, scale = onnx_max_abs_diff(tmp_path, model,
                                         torch.randn(2, 3, h, w, generator=generator))

@@ -71,9 +71,9 @@ def test_rows_are_ratios_to_the_peer():
     assert latency[1]['peer'] == 'Lite-HRNet-18' and 'MicroNet-M0' in latency[1]['benchmark']
     operator = peers.case_rows(peers.Case('seg', (1024, 2048), 1, ('m3',), 0, 3),
                                {'peer': dict(p50_ms=600.0), 'm3': dict(p50_ms=200.0),
-                                'm3' + peers.OPERATOR_SUFFIX: dict(p50_ms=150.0)})
+                                'm3' + peers.OPERATORS_SUFFIX: dict(p50_ms=150.0)})
     assert [(r['benchmark'].split('/')[-1], r['peer_ratio']) for r in operator[1:]] == [
-        ('MicroNet-M3 fused', 1 / 3), ('MicroNet-M3 fused + DSM operator', 0.25)]
+        ('MicroNet-M3 fused', 1 / 3), ('MicroNet-M3 fused + operators', 0.25)]
     batch = peers.case_rows(peers.Case('pose', (256, 192), 32, ('m3',), 0, 3),
                             {'peer': dict(p50_ms=640.0, throughput=50.0),
                              'm3': dict(p50_ms=320.0, throughput=100.0)})

@@ -2,7 +2,7 @@
 onnxruntime.
 
     python tools/deployment/export_onnx.py CONFIG CHECKPOINT OUT.onnx [--shape H W] [--opset N]
-        [--fast] [--shift-max-operator] [--atol A]
+        [--fast] [--operators] [--atol A]
 
 Pose models output ``heatmaps`` (B, K, H/4, W/4); segmentation models output ``logits``
 (B, classes, H, W) at the input size; multi-task models one output per task, named after it
@@ -31,10 +31,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--opset', type=int, default=DEFAULT_OPSET)
     parser.add_argument('--fast', action='store_true',
                         help='export the fused inference model (folded BN, merged shuffles)')
-    parser.add_argument('--shift-max-operator', action='store_true',
-                        help='the fused model with each Dynamic Shift-Max as one '
-                        'micronet.DynamicShiftMax node (needs the operator library to run: '
-                        'docs/deployment.md)')
+    parser.add_argument('--operators', action='store_true',
+                        help="the fused model with the project's onnxruntime operators (one node "
+                        'per Dynamic Shift-Max and per bilinear resize; they need their library '
+                        'to run: docs/deployment.md)')
     parser.add_argument('--atol', type=float, default=1e-4,
                         help='largest accepted |onnxruntime - PyTorch| (default 1e-4)')
     return parser.parse_args()
@@ -48,13 +48,13 @@ def main() -> None:
     if checkpoint is None:
         unit_scale_random_weights(model, shape)
     diff, nodes = export_onnx(model, args.out, shape, fast=args.fast, opset=args.opset,
-                              atol=args.atol, shift_max_operator=args.shift_max_operator)
+                              atol=args.atol, operators=args.operators)
     outputs = ', '.join(output_names(model))
     print(f'wrote {args.out}: input (batch, 3, {shape[0]}, {shape[1]}) -> {outputs}, '
           f'{nodes} nodes, opset {args.opset}; onnxruntime vs PyTorch max |diff| = {diff:.3g}')
     print(json.dumps(dict(onnx=args.out, input_shape=list(shape), output=outputs,
-                          fast=args.fast or args.shift_max_operator,
-                          shift_max_operator=args.shift_max_operator, opset=args.opset, nodes=nodes, max_abs_diff=diff)))
+                          fast=args.fast or args.operators, operators=args.operators,
+                          opset=args.opset, nodes=nodes, max_abs_diff=diff)))
 
 
 if __name__ == '__main__':

@@ -7,7 +7,7 @@
  * maximum; here each output plane reads its two input planes once. Plain C, no dependencies. */
 #include <stdint.h>
 
-#include "dynamic_shift_max_kernel.h"
+#include "kernels.h"
 
 void micronet_dynamic_shift_max_rows(const float *x, const float *coef, const int64_t *index1,
                                      const int64_t *index2, float *y, int64_t channels,

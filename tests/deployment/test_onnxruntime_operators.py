@@ -1,4 +1,4 @@
-"""The fused Dynamic Shift-Max operator: its export, its C kernel, and onnxruntime with its
+"""The project's onnxruntime operators: their export, their C kernels, and onnxruntime with their
 library (when onnxruntime's C API header is available: ``$ORT_INCLUDE_DIR``)."""
 import ctypes
 import io
@@ -8,17 +8,19 @@ import numpy as np
 import onnx
 import pytest
 import torch
+import torch.nn.functional as F
 from onnx.reference import ReferenceEvaluator
 from onnx.reference.op_run import OpRun
 
 from micronet_dense.deployment import fuse_model
 from micronet_dense.deployment.onnx import export_onnx, ort_session
-from micronet_dense.deployment.shift_max_operator import (DOMAIN, INCLUDE_DIR_VARIABLE,
-                                                          KERNEL_SOURCES, OPSET_VERSION,
-                                                          OperatorShiftMax, OperatorUnavailable,
-                                                          compile_shared_library,
-                                                          operator_library, uses_operator,
-                                                          with_shift_max_operator)
+from micronet_dense.deployment.onnxruntime_operators import (DOMAIN, INCLUDE_DIR_VARIABLE,
+                                                             KERNEL_SOURCES, OPSET_VERSION,
+                                                             OperatorShiftMax, OperatorUnavailable,
+                                                             compile_shared_library,
+                                                             operator_library, resize_as_operator,
+                                                             uses_operators,
+                                                             with_shift_max_operator)
 from micronet_dense.models.layers import DynamicShiftMax, FusedDynamicShiftMax, shift_max
 
 
@@ -35,6 +37,19 @@ class DynamicShiftMaxReference(OpRun):
 
 
 DynamicShiftMaxReference.__name__ = 'DynamicShiftMax'
+
+
+class ResizeBilinearReference(OpRun):
+    """The operator's definition: PyTorch's bilinear interpolation to the given size."""
+    op_domain = DOMAIN
+
+    def _run(self, x, size):
+        return (F.interpolate(torch.from_numpy(x), size=tuple(size), mode='bilinear',
+                              align_corners=False).numpy(),)
+
+
+ResizeBilinearReference.__name__ = 'ResizeBilinear'
+REFERENCE_OPS = [DynamicShiftMaxReference, ResizeBilinearReference]
 
 
 def _random_dsm(channels, fusions, groups, seed):
@@ -65,12 +80,12 @@ def test_export_is_one_node_that_means_the_fused_layer(fusions, permuted):
     fused = dsm.fuse(*perms)
     x = torch.randn(2, 24, 5, 7, generator=generator)
     model = _export(OperatorShiftMax(fused), x)
-    assert uses_operator(model)
+    assert uses_operators(model)
     assert [n.op_type for n in model.graph.node if n.domain == DOMAIN] == ['DynamicShiftMax']
     # Of the standard form's element-wise nodes only the coefficients' clamp (Max, Min) remains.
     op_types = [n.op_type for n in model.graph.node]
     assert not {'Gather', 'Mul', 'Add'} & set(op_types) and op_types.count('Max') == 1
-    actual = ReferenceEvaluator(model, new_ops=[DynamicShiftMaxReference]).run(None, {
+    actual = ReferenceEvaluator(model, new_ops=REFERENCE_OPS).run(None, {
         model.graph.input[0].name: x.numpy()})[0]
     with torch.no_grad():
         expected = dsm(x if perms[0] is None else x[:, perms[0]])
@@ -89,13 +104,62 @@ def test_every_fused_layer_of_a_model_is_wrapped(build_model):
                    for p in fused.modules() for m in p.children())
 
 
-@pytest.mark.parametrize('fusions', [1, 2])
-def test_c_kernel_matches_pytorch(fusions):
+class Resizes(torch.nn.Module):
+    """Bilinear resizes by size, by a whole factor and by a factor giving no whole size."""
+
+    def forward(self, x):
+        return (F.interpolate(x, size=(7, 3), mode='bilinear', align_corners=False),
+                F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False),
+                F.interpolate(x, scale_factor=1.5, mode='bilinear', align_corners=False),
+                F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=True))
+
+
+def test_resize_export_is_one_node_where_the_sampling_matches():
+    x = torch.randn(2, 3, 5, 4, generator=torch.Generator().manual_seed(0))
+    interpolate = F.interpolate
+    with resize_as_operator():
+        model = _export(Resizes(), x)
+    assert F.interpolate is interpolate
+    # size and ×2 become the operator; ×1.5 of 5 rows (7.5) and align_corners stay Resize.
+    assert [n.op_type for n in model.graph.node if n.op_type != 'Constant'] == [
+        'ResizeBilinear', 'ResizeBilinear', 'Resize', 'Resize']
+    actual = ReferenceEvaluator(model, new_ops=REFERENCE_OPS).run(
+        None, {model.graph.input[0].name: x.numpy()})
+    for a, e in zip(actual, Resizes()(x)):
+        np.testing.assert_allclose(a, e.numpy(), rtol=0, atol=1e-6)
+
+
+@pytest.fixture(scope='module')
+def kernels():
     try:
-        library = ctypes.CDLL(compile_shared_library(KERNEL_SOURCES))
+        return ctypes.CDLL(compile_shared_library(KERNEL_SOURCES))
     except OperatorUnavailable as err:
         pytest.skip(str(err))
-    kernel = library.micronet_dynamic_shift_max_rows
+
+
+@pytest.mark.parametrize('in_size, out_size', [((5, 4), (10, 8)), ((16, 32), (128, 256)),
+                                               ((7, 9), (3, 4)), ((1, 3), (2, 5))])
+def test_c_resize_kernel_matches_pytorch(kernels, in_size, out_size):
+    i64, f32 = ctypes.c_int64, ctypes.c_void_p
+    kernels.micronet_resize_bilinear_columns.argtypes = [i64, i64, f32, f32]
+    kernels.micronet_resize_bilinear_rows.argtypes = [f32, f32] + [i64] * 4 + [f32, f32, i64, i64]
+    x = torch.randn(2, 3, *in_size, generator=torch.Generator().manual_seed(0))
+    expected = F.interpolate(x, size=out_size, mode='bilinear', align_corners=False)
+    left = torch.empty(out_size[1], dtype=torch.int64)
+    weight = torch.empty(out_size[1])
+    kernels.micronet_resize_bilinear_columns(in_size[1], out_size[1], left.data_ptr(),
+                                             weight.data_ptr())
+    out = torch.full_like(expected, float('nan'))
+    rows = 2 * 3 * out_size[0]
+    for begin, end in ((0, rows // 3), (rows // 3, rows)):
+        kernels.micronet_resize_bilinear_rows(x.data_ptr(), out.data_ptr(), *in_size, *out_size,
+                                              left.data_ptr(), weight.data_ptr(), begin, end)
+    torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize('fusions', [1, 2])
+def test_c_shift_max_kernel_matches_pytorch(kernels, fusions):
+    kernel = kernels.micronet_dynamic_shift_max_rows
     kernel.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int64] * 5
     generator = torch.Generator().manual_seed(fusions)
     b, c, h, w = 2, 12, 5, 6
@@ -120,16 +184,20 @@ def library():
 
 
 @pytest.mark.parametrize('task, shape', [('pose', (64, 48)), ('seg', (64, 128))])
-def test_onnxruntime_with_the_operator_matches_pytorch(library, build_model, tmp_path, task,
+def test_onnxruntime_with_the_operators_matches_pytorch(library, build_model, tmp_path, task,
                                                        shape):
     model = build_model(task, 'm0')
     path = tmp_path / 'model.onnx'
-    diff, nodes = export_onnx(model, str(path), shape, shift_max_operator=True)
+    diff, nodes = export_onnx(model, str(path), shape, operators=True)
     _, standard_nodes = export_onnx(model, str(tmp_path / 'standard.onnx'), shape, fast=True)
     graph = onnx.load(str(path)).graph
-    count = sum(n.domain == DOMAIN for n in graph.node)
+    count = sum(n.op_type == 'DynamicShiftMax' for n in graph.node)
     assert count == sum(isinstance(m, FusedDynamicShiftMax) for m in fuse_model(model).modules())
     assert nodes < standard_nodes - 4 * count
+    # Every bilinear resize (pose: the head's two ×2, segmentation: the head's and the final one).
+    assert {n.op_type for n in graph.node if n.domain == DOMAIN} == {'DynamicShiftMax',
+                                                                       'ResizeBilinear'}
+    assert 'Resize' not in {n.op_type for n in graph.node}
     x = torch.randn(3, 3, *shape, generator=torch.Generator().manual_seed(5))
     with torch.no_grad():
         expected = model(x, mode='tensor').numpy()
@@ -156,5 +224,5 @@ def test_export_without_the_header_says_what_is_missing_and_writes_nothing(
     with pytest.raises(OperatorUnavailable, match=rf'ORT_INCLUDE_DIR.*\({tmp_path} has no '
                        r'onnxruntime_c_api\.h\)'):
         export_onnx(build_model('pose', 'm0'), str(tmp_path / 'model.onnx'), (64, 48),
-                    shift_max_operator=True)
+                    operators=True)
     assert list(tmp_path.iterdir()) == []

@@ -1,15 +1,17 @@
-"""Dynamic Shift-Max as one onnxruntime operator: an optional C library, its build, and the export
-that uses it.
+"""MicroNet's onnxruntime operators: an optional C library, its build, and the export that uses it.
 
 onnxruntime runs the standard export of a fused Dynamic Shift-Max layer
 (:class:`~micronet_dense.models.layers.FusedDynamicShiftMax`) as nine element-wise nodes over the
-full tensor: two channel gathers, four products, two sums and a maximum. The operator
-``micronet.DynamicShiftMax`` (``csrc/``) computes them in one pass on onnxruntime's intra-op
-threads; the hyper-function (pooling, two 1×1 convs, clamp) stays in standard nodes.
+full tensor (two channel gathers, four products, two sums and a maximum), and its bilinear Resize
+on one thread. The library's operators, in the ``micronet`` domain, run on onnxruntime's intra-op
+threads and pass over each tensor once:
 
-* inputs: ``x`` (B, C, H, W) float32; ``coef`` (B, 2K·C, 1, 1) float32, ordered [a1, b1, a2, b2];
-  ``index1``, ``index2`` (C,) int64 channel gathers;
-* output: (B, C, H, W), ``max_k(x[:, index1]·a_k + x[:, index2]·b_k)``.
+* ``DynamicShiftMax(x, coef, index1, index2)``: ``x`` (B, C, H, W) float32; ``coef``
+  (B, 2K·C, 1, 1) float32, ordered [a1, b1, a2, b2]; ``index1``, ``index2`` (C,) int64 channel
+  gathers → (B, C, H, W), ``max_k(x[:, index1]·a_k + x[:, index2]·b_k)`` (the hyper-function,
+  pooling, two 1×1 convs and a clamp, stays in standard nodes);
+* ``ResizeBilinear(x, size)``: ``x`` (B, C, H, W) float32, ``size`` (2,) int64 → (B, C, *size),
+  ``F.interpolate(x, size, mode='bilinear', align_corners=False)``.
 
 Building it needs a C compiler (``$CC``, default ``cc``) and onnxruntime's C API header
 ``onnxruntime_c_api.h``, which the onnxruntime wheel does not ship: it is in the ``include/``
@@ -17,27 +19,29 @@ folder of the onnxruntime release archive of the installed version; ``$ORT_INCLU
 that folder. The library is compiled once per source, header and compiler into
 ``$MICRONET_DENSE_CACHE`` (default ``~/.cache/micronet_dense``).
 """
+import contextlib
 import hashlib
+import math
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from micronet_dense.models.layers import FusedDynamicShiftMax, shift_max
 
 DOMAIN = 'micronet'
-OP_TYPE = 'DynamicShiftMax'
 OPSET_VERSION = 1
 INCLUDE_DIR_VARIABLE = 'ORT_INCLUDE_DIR'
 CACHE_VARIABLE = 'MICRONET_DENSE_CACHE'
 CSRC = Path(__file__).parent / 'csrc'
-KERNEL_SOURCES = ('dynamic_shift_max_kernel.c',)
-OPERATOR_SOURCES = KERNEL_SOURCES + ('onnxruntime_dynamic_shift_max.c',)
+KERNEL_SOURCES = ('dynamic_shift_max_kernel.c', 'resize_bilinear_kernel.c')
+OPERATOR_SOURCES = KERNEL_SOURCES + ('onnxruntime_operators.c',)
 HEADER = 'onnxruntime_c_api.h'
 CFLAGS = ('-O3', '-std=c11', '-shared', '-fPIC')
 
@@ -91,15 +95,15 @@ def operator_library(include_dir: Optional[str] = None) -> str:
     if not include_dir or not (Path(include_dir) / HEADER).is_file():
         import onnxruntime
         raise OperatorUnavailable(
-            f'the {DOMAIN}.{OP_TYPE} operator is built against onnxruntime\'s C API header {HEADER}, '
+            f'the {DOMAIN} operators are built against onnxruntime\'s C API header {HEADER}, '
             'which the onnxruntime wheel does not ship; set $ORT_INCLUDE_DIR to the include/ folder '
             f'of the onnxruntime {onnxruntime.__version__} release archive'
             + (f' ({include_dir} has no {HEADER})' if include_dir else ''))
     return compile_shared_library(OPERATOR_SOURCES, [str(include_dir)])
 
 
-def uses_operator(model) -> bool:
-    """Whether the ONNX ``model`` (a ModelProto) imports the operator's domain."""
+def uses_operators(model) -> bool:
+    """Whether the ONNX ``model`` (a ModelProto) imports the operators' domain."""
     return any(opset.domain == DOMAIN for opset in model.opset_import)
 
 
@@ -112,11 +116,11 @@ class _ShiftMaxFunction(torch.autograd.Function):
 
     @staticmethod
     def symbolic(g, x, coef, index1, index2):
-        return g.op(f'{DOMAIN}::{OP_TYPE}', x, coef, index1, index2).setType(x.type())
+        return g.op(f'{DOMAIN}::DynamicShiftMax', x, coef, index1, index2).setType(x.type())
 
 
 class OperatorShiftMax(nn.Module):
-    """A :class:`FusedDynamicShiftMax` whose fusions export as the one operator.
+    """A :class:`FusedDynamicShiftMax` whose fusions export as one ``DynamicShiftMax`` node.
 
     Shapes: (B, C, H, W) -> (B, C, H, W).
     """
@@ -143,3 +147,53 @@ def with_shift_max_operator(model: nn.Module) -> nn.Module:
         else:
             with_shift_max_operator(child)
     return model
+
+
+# PyTorch's own, whatever :func:`resize_as_operator` puts in its place.
+_INTERPOLATE = F.interpolate
+
+
+class _ResizeFunction(torch.autograd.Function):
+    """Bilinear resize (``align_corners=False``) to ``size`` in PyTorch, one
+    ``micronet.ResizeBilinear`` node in an ONNX export."""
+
+    @staticmethod
+    def forward(ctx, x, size):
+        return _INTERPOLATE(x, size=size, mode='bilinear', align_corners=False)
+
+    @staticmethod
+    def symbolic(g, x, size):
+        size = g.op('Constant', value_t=torch.tensor(size, dtype=torch.int64))
+        return g.op(f'{DOMAIN}::ResizeBilinear', x, size)
+
+
+@contextlib.contextmanager
+def resize_as_operator() -> Iterator[None]:
+    """Within the block, ``F.interpolate`` of a 4-D tensor in bilinear mode without corner
+    alignment or antialiasing runs as :class:`_ResizeFunction` (for an ONNX export). A
+    ``scale_factor`` is taken only when it gives a whole output size, where PyTorch's sampling
+    positions equal those computed from the sizes; other calls are left as they are."""
+    def dispatch(x, size=None, scale_factor=None, mode='nearest', align_corners=None,
+                 recompute_scale_factor=None, antialias=False):
+        out_size = _bilinear_size(x, size, scale_factor) if (
+            mode == 'bilinear' and not align_corners and not antialias and x.dim() == 4) else None
+        if out_size is None:
+            return _INTERPOLATE(x, size, scale_factor, mode, align_corners, recompute_scale_factor,
+                                antialias)
+        return _ResizeFunction.apply(x, out_size)
+
+    F.interpolate = dispatch
+    try:
+        yield
+    finally:
+        F.interpolate = _INTERPOLATE
+
+
+def _bilinear_size(x: torch.Tensor, size, scale_factor) -> Optional[tuple]:
+    """The (H, W) output of a bilinear resize of ``x``, or None when a scale factor does not give
+    whole sizes."""
+    if size is not None:
+        return tuple(int(v) for v in (size if isinstance(size, (tuple, list)) else (size, size)))
+    factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * 2
+    out = [int(n) * float(f) for n, f in zip(x.shape[-2:], factors)]
+    return tuple(int(v) for v in out) if all(v == math.floor(v) for v in out) else None

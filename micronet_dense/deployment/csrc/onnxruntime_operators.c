@@ -1,0 +1,253 @@
+/* onnxruntime CPU kernels of the micronet operators (see onnxruntime_operators.py):
+ *
+ * - DynamicShiftMax(x (B, C, H, W), coef (B, 2K*C, 1, 1), index1 (C,), index2 (C,)) -> (B, C, H, W)
+ * - ResizeBilinear(x (B, C, H, W), size (2,) int64 = (OH, OW)) -> (B, C, OH, OW)
+ *
+ * Each checks its inputs, allocates the output and runs its kernel (kernels.h) over the output rows
+ * on the session's intra-op threads. Built against onnxruntime's C API header; loaded with
+ * SessionOptions.register_custom_ops_library, which calls RegisterCustomOps. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <onnxruntime_c_api.h>
+
+#include "kernels.h"
+
+#define DOMAIN "micronet"
+#define MAX_INPUTS 4
+/* Rows handed to one thread-pool task: about this many output elements each. */
+#define ELEMENTS_PER_TASK 16384
+
+static const OrtApi *ort;
+
+static OrtStatus *invalid(const char *message) {
+  return ort->CreateStatus(ORT_INVALID_ARGUMENT, message);
+}
+
+#define RETURN_IF_ERROR(expr)    \
+  do {                           \
+    OrtStatus *status_ = (expr); \
+    if (status_) return status_; \
+  } while (0)
+
+/* The dimensions (at most 4) and data of input `index`. */
+static OrtStatus *input(OrtKernelContext *context, size_t index, int64_t *dims, size_t *rank,
+                        void **data) {
+  const OrtValue *value;
+  OrtTensorTypeAndShapeInfo *info;
+  RETURN_IF_ERROR(ort->KernelContext_GetInput(context, index, &value));
+  RETURN_IF_ERROR(ort->GetTensorTypeAndShape(value, &info));
+  OrtStatus *status = ort->GetDimensionsCount(info, rank);
+  if (!status && *rank > 4) status = invalid(DOMAIN ": an input has rank > 4");
+  if (!status) status = ort->GetDimensions(info, dims, *rank);
+  ort->ReleaseTensorTypeAndShapeInfo(info);
+  if (status) return status;
+  /* The API has no const accessor before version 23; the data is only read. */
+  return ort->GetTensorMutableData((OrtValue *)value, data);
+}
+
+/* Allocates output 0 with `dims` (rank 4) and returns its data. */
+static OrtStatus *output(OrtKernelContext *context, const int64_t *dims, float **data) {
+  OrtValue *value;
+  RETURN_IF_ERROR(ort->KernelContext_GetOutput(context, 0, dims, 4, &value));
+  return ort->GetTensorMutableData(value, (void **)data);
+}
+
+/* Runs task(work, t) for every task t of `rows` rows of `row_elements` elements. */
+static OrtStatus *parallel_rows(OrtKernelContext *context, void (*task)(void *, size_t),
+                                void *work, int64_t rows, int64_t row_elements,
+                                int64_t *rows_per_task) {
+  *rows_per_task = row_elements < ELEMENTS_PER_TASK
+                       ? ELEMENTS_PER_TASK / (row_elements > 0 ? row_elements : 1) : 1;
+  const size_t tasks = (size_t)((rows + *rows_per_task - 1) / *rows_per_task);
+  return ort->KernelContext_ParallelFor(context, task, tasks, 0, work);
+}
+
+static int64_t task_end(size_t task, int64_t rows_per_task, int64_t rows) {
+  const int64_t end = ((int64_t)task + 1) * rows_per_task;
+  return end < rows ? end : rows;
+}
+
+/* ---- DynamicShiftMax ---- */
+
+typedef struct {
+  const float *x, *coef;
+  const int64_t *index1, *index2;
+  float *y;
+  int64_t channels, plane, fusions, rows, rows_per_task;
+} ShiftMaxWork;
+
+static void shift_max_task(void *data, size_t task) {
+  const ShiftMaxWork *w = (const ShiftMaxWork *)data;
+  micronet_dynamic_shift_max_rows(w->x, w->coef, w->index1, w->index2, w->y, w->channels,
+                                  w->plane, w->fusions, (int64_t)task * w->rows_per_task,
+                                  task_end(task, w->rows_per_task, w->rows));
+}
+
+static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
+  (void)kernel;
+  int64_t dims[MAX_INPUTS][4];
+  size_t rank[MAX_INPUTS];
+  void *data[MAX_INPUTS];
+  for (size_t i = 0; i < 4; ++i) RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
+  if (rank[0] != 4) return invalid(DOMAIN ".DynamicShiftMax: x must be (B, C, H, W)");
+  const int64_t batch = dims[0][0], channels = dims[0][1];
+  if (rank[1] != 4 || dims[1][0] != batch || dims[1][2] != 1 || dims[1][3] != 1 ||
+      channels <= 0 || (dims[1][1] != 2 * channels && dims[1][1] != 4 * channels)) {
+    return invalid(DOMAIN ".DynamicShiftMax: coef must be (B, 2K*C, 1, 1) with K = 1 or 2");
+  }
+  const int64_t *index[2] = {(const int64_t *)data[2], (const int64_t *)data[3]};
+  for (int k = 0; k < 2; ++k) {
+    if (rank[2 + k] != 1 || dims[2 + k][0] != channels) {
+      return invalid(DOMAIN ".DynamicShiftMax: index1 and index2 must be (C,)");
+    }
+    for (int64_t c = 0; c < channels; ++c) {
+      if (index[k][c] < 0 || index[k][c] >= channels) {
+        return invalid(DOMAIN ".DynamicShiftMax: a channel index is out of range");
+      }
+    }
+  }
+  ShiftMaxWork work = {(const float *)data[0], (const float *)data[1], index[0], index[1], NULL,
+                       channels, dims[0][2] * dims[0][3], dims[1][1] / (2 * channels),
+                       batch * channels, 1};
+  RETURN_IF_ERROR(output(context, dims[0], &work.y));
+  return parallel_rows(context, shift_max_task, &work, work.rows, work.plane,
+                       &work.rows_per_task);
+}
+
+/* ---- ResizeBilinear ---- */
+
+typedef struct {
+  const float *x;
+  float *y;
+  int64_t in_height, in_width, out_height, out_width, rows, rows_per_task;
+  int64_t *left;
+  float *right_weight;
+} ResizeWork;
+
+static void resize_task(void *data, size_t task) {
+  const ResizeWork *w = (const ResizeWork *)data;
+  micronet_resize_bilinear_rows(w->x, w->y, w->in_height, w->in_width, w->out_height,
+                                w->out_width, w->left, w->right_weight,
+                                (int64_t)task * w->rows_per_task,
+                                task_end(task, w->rows_per_task, w->rows));
+}
+
+static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
+  (void)kernel;
+  int64_t dims[2][4];
+  size_t rank[2];
+  void *data[2];
+  for (size_t i = 0; i < 2; ++i) RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
+  const int64_t *size = (const int64_t *)data[1];
+  if (rank[0] != 4 || dims[0][2] <= 0 || dims[0][3] <= 0) {
+    return invalid(DOMAIN ".ResizeBilinear: x must be (B, C, H, W) with H, W > 0");
+  }
+  if (rank[1] != 1 || dims[1][0] != 2 || size[0] <= 0 || size[1] <= 0) {
+    return invalid(DOMAIN ".ResizeBilinear: size must be (2,), the output height and width > 0");
+  }
+  const int64_t out_dims[4] = {dims[0][0], dims[0][1], size[0], size[1]};
+  ResizeWork work = {(const float *)data[0], NULL, dims[0][2], dims[0][3], size[0], size[1],
+                     dims[0][0] * dims[0][1] * size[0], 1, NULL, NULL};
+  RETURN_IF_ERROR(output(context, out_dims, &work.y));
+  work.left = malloc(sizeof(int64_t) * (size_t)size[1]);
+  work.right_weight = malloc(sizeof(float) * (size_t)size[1]);
+  OrtStatus *status = NULL;
+  if (!work.left || !work.right_weight) {
+    status = ort->CreateStatus(ORT_FAIL, DOMAIN ".ResizeBilinear: out of memory");
+  } else {
+    micronet_resize_bilinear_columns(work.in_width, work.out_width, work.left,
+                                     work.right_weight);
+    status = parallel_rows(context, resize_task, &work, work.rows, work.out_width,
+                           &work.rows_per_task);
+  }
+  free(work.left);
+  free(work.right_weight);
+  return status;
+}
+
+/* ---- The operator descriptions ---- */
+
+static OrtStatus *create_kernel(const OrtCustomOp *op, const OrtApi *api,
+                                const OrtKernelInfo *info, void **kernel) {
+  (void)api;
+  (void)info;
+  *kernel = (void *)op; /* stateless: any non-null handle */
+  return NULL;
+}
+
+static void destroy_kernel(void *kernel) { (void)kernel; }
+static const char *shift_max_name(const OrtCustomOp *op) { (void)op; return "DynamicShiftMax"; }
+static const char *resize_name(const OrtCustomOp *op) { (void)op; return "ResizeBilinear"; }
+static const char *provider(const OrtCustomOp *op) { (void)op; return NULL; } /* CPU */
+static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return 4; }
+static size_t resize_inputs(const OrtCustomOp *op) { (void)op; return 2; }
+static size_t one_output(const OrtCustomOp *op) { (void)op; return 1; }
+
+/* Float tensors first, then int64 (indices, sizes). */
+static ONNXTensorElementDataType shift_max_input_type(const OrtCustomOp *op, size_t index) {
+  (void)op;
+  return index < 2 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+}
+
+static ONNXTensorElementDataType resize_input_type(const OrtCustomOp *op, size_t index) {
+  (void)op;
+  return index < 1 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+}
+
+static ONNXTensorElementDataType float_output(const OrtCustomOp *op, size_t index) {
+  (void)op;
+  (void)index;
+  return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+}
+
+static OrtCustomOpInputOutputCharacteristic required(const OrtCustomOp *op, size_t index) {
+  (void)op;
+  (void)index;
+  return INPUT_OUTPUT_REQUIRED;
+}
+
+static OrtMemType memory_type(const OrtCustomOp *op, size_t index) {
+  (void)op;
+  (void)index;
+  return OrtMemTypeDefault;
+}
+
+#define OPERATOR(NAME, INPUTS, INPUT_TYPE, COMPUTE)                                        \
+  {                                                                                        \
+    .version = ORT_API_VERSION, .GetName = NAME, .GetExecutionProviderType = provider,     \
+    .GetInputType = INPUT_TYPE, .GetInputTypeCount = INPUTS, .GetOutputType = float_output, \
+    .GetOutputTypeCount = one_output, .KernelDestroy = destroy_kernel,                     \
+    .GetInputCharacteristic = required, .GetOutputCharacteristic = required,               \
+    .GetInputMemoryType = memory_type, .CreateKernelV2 = create_kernel,                    \
+    .KernelComputeV2 = COMPUTE,                                                            \
+  }
+
+static const OrtCustomOp operators[] = {
+    OPERATOR(shift_max_name, shift_max_inputs, shift_max_input_type, shift_max_compute),
+    OPERATOR(resize_name, resize_inputs, resize_input_type, resize_compute),
+};
+
+/* The domain outlives every session that uses it: it is created once and never released. */
+static OrtCustomOpDomain *domain;
+
+__attribute__((visibility("default"))) OrtStatus *ORT_API_CALL
+RegisterCustomOps(OrtSessionOptions *options, const OrtApiBase *api_base) {
+  ort = api_base->GetApi(ORT_API_VERSION);
+  if (!ort) {
+    /* Every API version has CreateStatus. */
+    char message[256];
+    snprintf(message, sizeof message, DOMAIN " operators were built against onnxruntime's C API "
+             "version %d, newer than the loaded onnxruntime %s: rebuild them against that "
+             "version's header", ORT_API_VERSION, api_base->GetVersionString());
+    return api_base->GetApi(1)->CreateStatus(ORT_FAIL, message);
+  }
+  if (!domain) {
+    RETURN_IF_ERROR(ort->CreateCustomOpDomain(DOMAIN, &domain));
+    for (size_t i = 0; i < sizeof operators / sizeof operators[0]; ++i) {
+      RETURN_IF_ERROR(ort->CustomOpDomain_Add(domain, &operators[i]));
+    }
+  }
+  return ort->AddCustomOpDomain(options, domain);
+}
