@@ -107,7 +107,7 @@ def operators_available() -> bool:
     try:
         operator_library()
     except OperatorUnavailable as err:
-        print(f'[benchmarks] peers: no rows with the project's operators: {err}')
+        print(f"[benchmarks] peers: no rows with the project's operators: {err}")
         return False
     return True
 
