@@ -23,9 +23,8 @@ from micronet_dense.models.tensor_output import TensorOutput
 from micronet_dense.utils.atomic_io import atomic_output_path
 
 from .fuse import fuse_model
-from .onnxruntime_operators import (DOMAIN, OPSET_VERSION, fuse_resize_into_shift_max,
-                                    operator_library, resize_as_operator, uses_operators,
-                                    with_shift_max_operator)
+from .onnxruntime_operators import (DOMAIN, OPSET_VERSION, operator_library, resize_as_operator,
+                                    uses_operators, with_shift_max_operator)
 
 INPUT_NAME = 'input'
 # Output names by estimator class; other models get 'output'.
@@ -146,8 +145,8 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
     """Export ``model`` for (B, 3, H, W) inputs, ``input_shape = (H, W)``, to ``path``.
 
     ``fast`` exports the fused model (:func:`fuse_model`); ``operators`` (implies ``fast``) also
-    writes every Dynamic Shift-Max layer and every bilinear resize (or the two, where one feeds the
-    other) as one node of the project's onnxruntime operators, which need their library to run
+    writes every Dynamic Shift-Max layer's fusions and every bilinear resize as one node of the
+    project's onnxruntime operators, which need their library to run
     (:mod:`.onnxruntime_operators`). The file is checked with onnxruntime on a
     batch of two (which exercises the dynamic batch axis) against the PyTorch model, and written
     only when the largest absolute difference is at most ``atol`` and at most
@@ -181,10 +180,6 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
                               output_names=names,
                               custom_opsets={DOMAIN: OPSET_VERSION} if operators else None,
                               dynamic_axes={n: {0: 'batch'} for n in [INPUT_NAME, *names]})
-        if operators:
-            graph = onnx.load(tmp_path)
-            if fuse_resize_into_shift_max(graph):
-                onnx.save(graph, tmp_path)
         diff, scale = onnx_max_abs_diff(tmp_path, model,
                                         torch.randn(2, 3, h, w, generator=generator))
         if not diff <= atol:

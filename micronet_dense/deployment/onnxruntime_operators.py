@@ -13,10 +13,7 @@ threads and pass over each tensor once:
   ``clamp(fc2(relu(fc1(mean_hw x))), lower, upper)``: the whole fused layer in two passes over
   ``x`` (the mean, then the fusions);
 * ``ResizeBilinear(x, size)``: ``x`` (B, C, H, W) float32, ``size`` (2,) int64 → (B, C, *size),
-  ``F.interpolate(x, size, mode='bilinear', align_corners=False)``;
-* ``ResizeDynamicShiftMax(x, size, <the layer's tensors>)``: ``DynamicShiftMax`` of
-  ``ResizeBilinear(x, size)`` without writing the resized tensor (:func:`fuse_resize_into_shift_max`;
-  the pose head's stride-8 block starts so).
+  ``F.interpolate(x, size, mode='bilinear', align_corners=False)``.
 
 Building it needs a C compiler (``$CC``, default ``cc``) and onnxruntime's C API header
 ``onnxruntime_c_api.h``, which the onnxruntime wheel does not ship: it is in the ``include/``
@@ -212,37 +209,3 @@ def _bilinear_size(x: torch.Tensor, size, scale_factor) -> Optional[tuple]:
     factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * 2
     out = [int(n) * float(f) for n, f in zip(x.shape[-2:], factors)]
     return tuple(int(v) for v in out) if all(v == math.floor(v) for v in out) else None
-
-
-def fuse_resize_into_shift_max(model) -> int:
-    """Replace, in the ONNX ``model`` (a ModelProto, in place), every ``ResizeBilinear`` whose only
-    consumer is a ``DynamicShiftMax`` (as its ``x``) by one ``ResizeDynamicShiftMax`` node where
-    the ``DynamicShiftMax`` was; returns how many."""
-    import onnx
-    graph = model.graph
-    consumers = {}
-    for node in graph.node:
-        for name in node.input:
-            consumers.setdefault(name, []).append(node)
-    outputs = {value.name for value in graph.output}
-    resize_of = {}  # the output of each DynamicShiftMax that gets fused -> its ResizeBilinear
-    for node in graph.node:
-        after = consumers.get(node.output[0], [])
-        if (node.domain == DOMAIN and node.op_type == 'ResizeBilinear'
-                and node.output[0] not in outputs and len(after) == 1
-                and after[0].op_type == 'DynamicShiftMax'
-                and list(after[0].input).count(node.output[0]) == 1
-                and after[0].input[0] == node.output[0]):
-            resize_of[after[0].output[0]] = node
-    fused_resizes = {id(node) for node in resize_of.values()}
-    nodes = []
-    for node in graph.node:
-        if id(node) in fused_resizes:
-            continue
-        resize = resize_of.get(node.output[0]) if node.op_type == 'DynamicShiftMax' else None
-        nodes.append(node if resize is None else onnx.helper.make_node(
-            'ResizeDynamicShiftMax', [*resize.input, *node.input[1:]], list(node.output),
-            name=node.name, domain=DOMAIN))
-    del graph.node[:]
-    graph.node.extend(nodes)
-    return len(resize_of)

@@ -18,7 +18,6 @@ from micronet_dense.deployment.onnxruntime_operators import (DOMAIN, INCLUDE_DIR
                                                              KERNEL_SOURCES, OPSET_VERSION,
                                                              OperatorShiftMax, OperatorUnavailable,
                                                              compile_shared_library,
-                                                             fuse_resize_into_shift_max,
                                                              operator_library, resize_as_operator,
                                                              uses_operators,
                                                              with_shift_max_operator)
@@ -51,20 +50,7 @@ class ResizeBilinearReference(OpRun):
 
 
 ResizeBilinearReference.__name__ = 'ResizeBilinear'
-
-
-class ResizeDynamicShiftMaxReference(OpRun):
-    """The operator's definition: the two operators in turn."""
-    op_domain = DOMAIN
-
-    def _run(self, x, size, *layer):
-        return DynamicShiftMaxReference._run(self, ResizeBilinearReference._run(self, x, size)[0],
-                                             *layer)
-
-
-ResizeDynamicShiftMaxReference.__name__ = 'ResizeDynamicShiftMax'
-REFERENCE_OPS = [DynamicShiftMaxReference, ResizeBilinearReference,
-                 ResizeDynamicShiftMaxReference]
+REFERENCE_OPS = [DynamicShiftMaxReference, ResizeBilinearReference]
 
 
 def _random_dsm(channels, fusions, groups, seed):
@@ -143,34 +129,6 @@ def test_resize_export_is_one_node_where_the_sampling_matches():
         np.testing.assert_allclose(a, e.numpy(), rtol=0, atol=1e-6)
 
 
-class UpsampleThenShiftMax(torch.nn.Module):
-    def __init__(self, fused):
-        super().__init__()
-        self.fused = fused
-
-    def forward(self, x):
-        return self.fused(F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False))
-
-
-def test_a_resize_feeding_a_shift_max_becomes_one_node():
-    dsm = _random_dsm(12, 2, 3, seed=3)
-    x = torch.randn(2, 12, 4, 5, generator=torch.Generator().manual_seed(0))
-    with resize_as_operator():
-        model = _export(UpsampleThenShiftMax(OperatorShiftMax(dsm.fuse())), x)
-    assert fuse_resize_into_shift_max(model) == 1
-    assert [n.op_type for n in model.graph.node if n.domain == DOMAIN] == ['ResizeDynamicShiftMax']
-    onnx.checker.check_model(model)
-    actual = ReferenceEvaluator(model, new_ops=REFERENCE_OPS).run(
-        None, {model.graph.input[0].name: x.numpy()})[0]
-    with torch.no_grad():
-        expected = UpsampleThenShiftMax(dsm)(x)
-    np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
-    # A resize with another consumer, or none that is a shift-max, stays.
-    with resize_as_operator():
-        model = _export(Resizes(), x)
-    assert fuse_resize_into_shift_max(model) == 0
-
-
 @pytest.fixture(scope='module')
 def kernels():
     try:
@@ -197,34 +155,6 @@ def test_c_resize_kernel_matches_pytorch(kernels, in_size, out_size):
         kernels.micronet_resize_bilinear_rows(x.data_ptr(), out.data_ptr(), *in_size, *out_size,
                                               left.data_ptr(), weight.data_ptr(), begin, end)
     torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)
-
-
-@pytest.mark.parametrize('fusions', [1, 2])
-def test_c_resized_shift_max_kernel_matches_pytorch(kernels, fusions):
-    i64, ptr = ctypes.c_int64, ctypes.c_void_p
-    kernels.micronet_resize_bilinear_columns.argtypes = [i64, i64, ptr, ptr]
-    kernels.micronet_resized_shift_max_rows.argtypes = [ptr] * 5 + [i64] * 6 + [ptr] * 3 + [
-        i64] * 2
-    generator = torch.Generator().manual_seed(fusions)
-    b, c, in_size, out_size = 2, 6, (3, 5), (6, 10)
-    x = torch.randn(b, c, *in_size, generator=generator)
-    coef = torch.randn(b, 2 * fusions * c, generator=generator)
-    index1, index2 = (torch.randperm(c, generator=generator) for _ in range(2))
-    expected = shift_max(F.interpolate(x, size=out_size, mode='bilinear', align_corners=False),
-                         coef[..., None, None], index1, index2)
-    left = torch.empty(out_size[1], dtype=torch.int64)
-    weight = torch.empty(out_size[1])
-    kernels.micronet_resize_bilinear_columns(in_size[1], out_size[1], left.data_ptr(),
-                                             weight.data_ptr())
-    lines = torch.empty(2 * in_size[1])
-    out = torch.full_like(expected, float('nan'))
-    rows = b * c * out_size[0]
-    for begin, end in ((0, 5), (5, rows)):
-        kernels.micronet_resized_shift_max_rows(
-            x.data_ptr(), coef.data_ptr(), index1.data_ptr(), index2.data_ptr(), out.data_ptr(), c,
-            *in_size, *out_size, fusions, left.data_ptr(), weight.data_ptr(), lines.data_ptr(),
-            begin, end)
-    torch.testing.assert_close(out, expected, rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize('fusions', [1, 2])
@@ -278,13 +208,12 @@ def test_onnxruntime_with_the_operators_matches_pytorch(library, build_model, tm
     diff, nodes = export_onnx(model, str(path), shape, operators=True)
     _, standard_nodes = export_onnx(model, str(tmp_path / 'standard.onnx'), shape, fast=True)
     graph = onnx.load(str(path)).graph
-    count = sum(n.op_type.endswith('DynamicShiftMax') for n in graph.node)
+    count = sum(n.op_type == 'DynamicShiftMax' for n in graph.node)
     assert count == sum(isinstance(m, FusedDynamicShiftMax) for m in fuse_model(model).modules())
     assert nodes < standard_nodes - 4 * count
-    # Every bilinear resize; the pose head's stride-8 block starts with one that feeds a shift-max.
-    assert {n.op_type for n in graph.node if n.domain == DOMAIN} == (
-        {'DynamicShiftMax', 'ResizeBilinear'} | ({'ResizeDynamicShiftMax'} if task == 'pose' else
-                                                 set()))
+    # Every bilinear resize (pose: the head's two ×2, segmentation: the head's and the final one).
+    assert {n.op_type for n in graph.node if n.domain == DOMAIN} == {'DynamicShiftMax',
+                                                                       'ResizeBilinear'}
     assert 'Resize' not in {n.op_type for n in graph.node}
     x = torch.randn(3, 3, *shape, generator=torch.Generator().manual_seed(5))
     with torch.no_grad():

@@ -27,18 +27,7 @@ void micronet_resize_bilinear_rows(const float *x, float *y, int64_t in_height, 
                                    int64_t out_height, int64_t out_width, const int64_t *left,
                                    const float *right_weight, int64_t begin, int64_t end);
 
-/* Dynamic Shift-Max of the bilinear resize of `x` (B, C, in_height, in_width) to (out_height,
- * out_width), without writing the resized tensor: rows are output image rows of every
- * (sample, channel) plane; coef as for micronet_dynamic_shift_max_rows; `lines` holds
- * 2 * in_width floats of scratch. */
-void micronet_resized_shift_max_rows(const float *x, const float *coef, const int64_t *index1,
-                                     const int64_t *index2, float *y, int64_t channels,
-                                     int64_t in_height, int64_t in_width, int64_t out_height,
-                                     int64_t out_width, int64_t fusions, const int64_t *left,
-                                     const float *right_weight, float *lines, int64_t begin,
-                                     int64_t end);
-
-/* The column tables of the resize kernels for in_width -> out_width. */
+/* The column tables of micronet_resize_bilinear_rows for in_width -> out_width. */
 void micronet_resize_bilinear_columns(int64_t in_width, int64_t out_width, int64_t *left,
                                       float *right_weight);
 #endif

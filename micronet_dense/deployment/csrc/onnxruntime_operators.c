@@ -3,7 +3,6 @@
  * - DynamicShiftMax(x (B, C, H, W), fc1_weight (S, C), fc1_bias (S,), fc2_weight (2K*C, S),
  *   fc2_bias, lower, upper (2K*C,), index1, index2 (C,) int64) -> (B, C, H, W)
  * - ResizeBilinear(x (B, C, H, W), size (2,) int64 = (OH, OW)) -> (B, C, OH, OW)
- * - ResizeDynamicShiftMax(x, size, fc1_weight, ...): DynamicShiftMax(ResizeBilinear(x, size), ...)
  *
  * Each checks its inputs, allocates the output and runs its kernel (kernels.h) over the output rows
  * on the session's intra-op threads. Built against onnxruntime's C API header; loaded with
@@ -55,60 +54,43 @@ static OrtStatus *output(OrtKernelContext *context, const int64_t *dims, float *
   return ort->GetTensorMutableData(value, (void **)data);
 }
 
-/* Rows handed to one task when a row has `row_elements` elements. */
-static int64_t rows_per_task(int64_t row_elements) {
-  return row_elements < ELEMENTS_PER_TASK ? ELEMENTS_PER_TASK / (row_elements > 0 ? row_elements : 1)
-                                          : 1;
-}
-
-/* Runs task(work, t) for every task t of `rows` rows, `per_task` rows each. */
+/* Runs task(work, t) for every task t of `rows` rows of `row_elements` elements. */
 static OrtStatus *parallel_rows(OrtKernelContext *context, void (*task)(void *, size_t),
-                                void *work, int64_t rows, int64_t per_task) {
-  return ort->KernelContext_ParallelFor(context, task, (size_t)((rows + per_task - 1) / per_task),
-                                        0, work);
+                                void *work, int64_t rows, int64_t row_elements,
+                                int64_t *rows_per_task) {
+  *rows_per_task = row_elements < ELEMENTS_PER_TASK
+                       ? ELEMENTS_PER_TASK / (row_elements > 0 ? row_elements : 1) : 1;
+  const size_t tasks = (size_t)((rows + *rows_per_task - 1) / *rows_per_task);
+  return ort->KernelContext_ParallelFor(context, task, tasks, 0, work);
 }
 
-static int64_t task_end(size_t task, int64_t per_task, int64_t rows) {
-  const int64_t end = ((int64_t)task + 1) * per_task;
+static int64_t task_end(size_t task, int64_t rows_per_task, int64_t rows) {
+  const int64_t end = ((int64_t)task + 1) * rows_per_task;
   return end < rows ? end : rows;
 }
 
-/* ---- DynamicShiftMax and ResizeDynamicShiftMax ---- */
+/* ---- DynamicShiftMax ---- */
 
-/* The layer's tensors, after x (and after size for ResizeDynamicShiftMax). */
-enum { FC1_WEIGHT, FC1_BIAS, FC2_WEIGHT, FC2_BIAS, LOWER, UPPER, INDEX1, INDEX2, LAYER_INPUTS };
+enum { X, FC1_WEIGHT, FC1_BIAS, FC2_WEIGHT, FC2_BIAS, LOWER, UPPER, INDEX1, INDEX2,
+       SHIFT_MAX_INPUTS };
 
 typedef struct {
   const float *x, *coef;
   const int64_t *index1, *index2;
-  float *y, *means, *lines;
-  const int64_t *left;
-  const float *right_weight;
-  int64_t channels, in_height, in_width, out_height, out_width, fusions, rows, rows_per_task;
+  float *y, *means;
+  int64_t channels, plane, fusions, rows, rows_per_task;
 } ShiftMaxWork;
 
 static void means_task(void *data, size_t task) {
   const ShiftMaxWork *w = (const ShiftMaxWork *)data;
-  micronet_plane_means_rows(w->x, w->means, w->in_height * w->in_width,
-                            (int64_t)task * w->rows_per_task,
+  micronet_plane_means_rows(w->x, w->means, w->plane, (int64_t)task * w->rows_per_task,
                             task_end(task, w->rows_per_task, w->rows));
 }
 
 static void shift_max_task(void *data, size_t task) {
   const ShiftMaxWork *w = (const ShiftMaxWork *)data;
   micronet_dynamic_shift_max_rows(w->x, w->coef, w->index1, w->index2, w->y, w->channels,
-                                  w->in_height * w->in_width, w->fusions,
-                                  (int64_t)task * w->rows_per_task,
-                                  task_end(task, w->rows_per_task, w->rows));
-}
-
-static void resized_shift_max_task(void *data, size_t task) {
-  const ShiftMaxWork *w = (const ShiftMaxWork *)data;
-  micronet_resized_shift_max_rows(w->x, w->coef, w->index1, w->index2, w->y, w->channels,
-                                  w->in_height, w->in_width, w->out_height, w->out_width,
-                                  w->fusions, w->left, w->right_weight,
-                                  w->lines + 2 * w->in_width * (int64_t)task,
-                                  (int64_t)task * w->rows_per_task,
+                                  w->plane, w->fusions, (int64_t)task * w->rows_per_task,
                                   task_end(task, w->rows_per_task, w->rows));
 }
 
@@ -117,29 +99,16 @@ static int vector_of(const int64_t *dims, size_t rank, int64_t size, int64_t row
   return rank == 2 ? dims[0] == rows && dims[0] * dims[1] == size : rank == 1 && dims[0] == size;
 }
 
-/* Dynamic Shift-Max of x (input 0), or with `resized` of its bilinear resize to size (input 1):
- * the means of x's planes (the resize keeps a plane's mean), the hyper-function per sample, then
- * the fusions. */
-static OrtStatus *shift_max(OrtKernelContext *context, int resized) {
-  const char *op = resized ? DOMAIN ".ResizeDynamicShiftMax" : DOMAIN ".DynamicShiftMax";
-  char message[256];
-#define FAIL(...) \
-  return (snprintf(message, sizeof message, __VA_ARGS__), invalid(message))
-  int64_t x_dims[4], size_dims[4], dims[LAYER_INPUTS][4];
-  size_t x_rank, size_rank, rank[LAYER_INPUTS];
-  void *x, *size = NULL, *data[LAYER_INPUTS];
-  RETURN_IF_ERROR(input(context, 0, x_dims, &x_rank, &x));
-  if (resized) RETURN_IF_ERROR(input(context, 1, size_dims, &size_rank, &size));
-  const size_t first = resized ? 2 : 1;
-  for (size_t i = 0; i < LAYER_INPUTS; ++i) {
-    RETURN_IF_ERROR(input(context, first + i, dims[i], &rank[i], &data[i]));
+static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
+  (void)kernel;
+  int64_t dims[SHIFT_MAX_INPUTS][4];
+  size_t rank[SHIFT_MAX_INPUTS];
+  void *data[SHIFT_MAX_INPUTS];
+  for (size_t i = 0; i < SHIFT_MAX_INPUTS; ++i) {
+    RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
   }
-  if (x_rank != 4 || x_dims[2] <= 0 || x_dims[3] <= 0) FAIL("%s: x must be (B, C, H, W)", op);
-  const int64_t batch = x_dims[0], channels = x_dims[1];
-  const int64_t *out_size = (const int64_t *)size;
-  if (resized && (size_rank != 1 || size_dims[0] != 2 || out_size[0] <= 0 || out_size[1] <= 0)) {
-    FAIL("%s: size must be (2,), the output height and width > 0", op);
-  }
+  if (rank[X] != 4) return invalid(DOMAIN ".DynamicShiftMax: x must be (B, C, H, W)");
+  const int64_t batch = dims[X][0], channels = dims[X][1];
   const int64_t squeeze = rank[FC1_WEIGHT] == 2 ? dims[FC1_WEIGHT][0] : 0;
   const int64_t outputs = rank[FC2_WEIGHT] == 2 ? dims[FC2_WEIGHT][0] : 0;
   if (channels <= 0 || squeeze <= 0 || (outputs != 2 * channels && outputs != 4 * channels) ||
@@ -149,77 +118,44 @@ static OrtStatus *shift_max(OrtKernelContext *context, int resized) {
       !vector_of(dims[FC2_BIAS], rank[FC2_BIAS], outputs, 0) ||
       !vector_of(dims[LOWER], rank[LOWER], outputs, 0) ||
       !vector_of(dims[UPPER], rank[UPPER], outputs, 0)) {
-    FAIL("%s: the hyper-function needs fc1_weight (S, C), fc1_bias (S,), fc2_weight (2K*C, S), "
-         "fc2_bias, lower, upper (2K*C,) with K = 1 or 2", op);
+    return invalid(DOMAIN ".DynamicShiftMax: the hyper-function needs fc1_weight (S, C), fc1_bias "
+                   "(S,), fc2_weight (2K*C, S), fc2_bias, lower, upper (2K*C,) with K = 1 or 2");
   }
   const int64_t *index[2] = {(const int64_t *)data[INDEX1], (const int64_t *)data[INDEX2]};
   for (int k = 0; k < 2; ++k) {
     if (!vector_of(dims[INDEX1 + k], rank[INDEX1 + k], channels, 0)) {
-      FAIL("%s: index1 and index2 must be (C,)", op);
+      return invalid(DOMAIN ".DynamicShiftMax: index1 and index2 must be (C,)");
     }
     for (int64_t c = 0; c < channels; ++c) {
       if (index[k][c] < 0 || index[k][c] >= channels) {
-        FAIL("%s: a channel index is out of range", op);
+        return invalid(DOMAIN ".DynamicShiftMax: a channel index is out of range");
       }
     }
   }
-#undef FAIL
-  ShiftMaxWork work = {.x = (const float *)x, .index1 = index[0], .index2 = index[1],
-                       .channels = channels, .in_height = x_dims[2], .in_width = x_dims[3],
-                       .out_height = resized ? out_size[0] : x_dims[2],
-                       .out_width = resized ? out_size[1] : x_dims[3],
-                       .fusions = outputs / (2 * channels), .rows = batch * channels,
-                       .rows_per_task = 1};
-  const int64_t out_dims[4] = {batch, channels, work.out_height, work.out_width};
-  RETURN_IF_ERROR(output(context, out_dims, &work.y));
+  ShiftMaxWork work = {(const float *)data[X], NULL, index[0], index[1], NULL, NULL, channels,
+                       dims[X][2] * dims[X][3], outputs / (2 * channels), batch * channels, 1};
+  RETURN_IF_ERROR(output(context, dims[X], &work.y));
   /* means (B*C), coefficients (B*2K*C), hidden (S) */
   float *scratch = malloc(sizeof(float) * (size_t)(batch * channels + batch * outputs + squeeze));
-  if (!scratch) return ort->CreateStatus(ORT_FAIL, "micronet: out of memory");
+  if (!scratch) return ort->CreateStatus(ORT_FAIL, DOMAIN ".DynamicShiftMax: out of memory");
   work.means = scratch;
-  float *coef = scratch + batch * channels, *hidden = coef + batch * outputs;
-  work.rows_per_task = rows_per_task(work.in_height * work.in_width);
-  OrtStatus *status = parallel_rows(context, means_task, &work, work.rows, work.rows_per_task);
+  float *coef = scratch + batch * channels;
+  OrtStatus *status = parallel_rows(context, means_task, &work, work.rows, work.plane,
+                                    &work.rows_per_task);
   for (int64_t b = 0; !status && b < batch; ++b) {
     micronet_shift_max_coefficients(
         work.means + b * channels, (const float *)data[FC1_WEIGHT], (const float *)data[FC1_BIAS],
         (const float *)data[FC2_WEIGHT], (const float *)data[FC2_BIAS], (const float *)data[LOWER],
-        (const float *)data[UPPER], channels, squeeze, outputs, hidden, coef + b * outputs);
+        (const float *)data[UPPER], channels, squeeze, outputs, coef + batch * outputs,
+        coef + b * outputs);
   }
   work.coef = coef;
-  if (!status && resized) {
-    work.rows = batch * channels * work.out_height;
-    work.rows_per_task = rows_per_task(work.out_width);
-    const int64_t tasks = (work.rows + work.rows_per_task - 1) / work.rows_per_task;
-    /* the column tables, and two vertically interpolated lines per task */
-    int64_t *left = malloc(sizeof(int64_t) * (size_t)work.out_width);
-    float *floats = malloc(sizeof(float) * (size_t)(work.out_width + 2 * work.in_width * tasks));
-    if (left && floats) {
-      micronet_resize_bilinear_columns(work.in_width, work.out_width, left, floats);
-      work.left = left;
-      work.right_weight = floats;
-      work.lines = floats + work.out_width;
-      status = parallel_rows(context, resized_shift_max_task, &work, work.rows,
-                             work.rows_per_task);
-    } else {
-      status = ort->CreateStatus(ORT_FAIL, "micronet: out of memory");
-    }
-    free(left);
-    free(floats);
-  } else if (!status) {
-    status = parallel_rows(context, shift_max_task, &work, work.rows, work.rows_per_task);
+  if (!status) {
+    status = parallel_rows(context, shift_max_task, &work, work.rows, work.plane,
+                           &work.rows_per_task);
   }
   free(scratch);
   return status;
-}
-
-static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
-  (void)kernel;
-  return shift_max(context, 0);
-}
-
-static OrtStatus *resized_shift_max_compute(void *kernel, OrtKernelContext *context) {
-  (void)kernel;
-  return shift_max(context, 1);
 }
 
 /* ---- ResizeBilinear ---- */
@@ -265,8 +201,8 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   } else {
     micronet_resize_bilinear_columns(work.in_width, work.out_width, work.left,
                                      work.right_weight);
-    work.rows_per_task = rows_per_task(work.out_width);
-    status = parallel_rows(context, resize_task, &work, work.rows, work.rows_per_task);
+    status = parallel_rows(context, resize_task, &work, work.rows, work.out_width,
+                           &work.rows_per_task);
   }
   free(work.left);
   free(work.right_weight);
@@ -286,29 +222,15 @@ static OrtStatus *create_kernel(const OrtCustomOp *op, const OrtApi *api,
 static void destroy_kernel(void *kernel) { (void)kernel; }
 static const char *shift_max_name(const OrtCustomOp *op) { (void)op; return "DynamicShiftMax"; }
 static const char *resize_name(const OrtCustomOp *op) { (void)op; return "ResizeBilinear"; }
-static const char *resized_shift_max_name(const OrtCustomOp *op) {
-  (void)op;
-  return "ResizeDynamicShiftMax";
-}
 static const char *provider(const OrtCustomOp *op) { (void)op; return NULL; } /* CPU */
-static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return 1 + LAYER_INPUTS; }
-static size_t resized_shift_max_inputs(const OrtCustomOp *op) { (void)op; return 2 + LAYER_INPUTS; }
+static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return SHIFT_MAX_INPUTS; }
 static size_t resize_inputs(const OrtCustomOp *op) { (void)op; return 2; }
 static size_t one_output(const OrtCustomOp *op) { (void)op; return 1; }
 
 /* Float tensors first, then int64 (indices, sizes). */
 static ONNXTensorElementDataType shift_max_input_type(const OrtCustomOp *op, size_t index) {
   (void)op;
-  return index < 1 + INDEX1 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT
-                            : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
-}
-
-/* x, size, then the layer's tensors. */
-static ONNXTensorElementDataType resized_shift_max_input_type(const OrtCustomOp *op,
-                                                              size_t index) {
-  (void)op;
-  return index == 0 || (index >= 2 && index < 2 + INDEX1) ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT
-                                                          : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+  return index < INDEX1 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
 }
 
 static ONNXTensorElementDataType resize_input_type(const OrtCustomOp *op, size_t index) {
@@ -347,8 +269,6 @@ static OrtMemType memory_type(const OrtCustomOp *op, size_t index) {
 static const OrtCustomOp operators[] = {
     OPERATOR(shift_max_name, shift_max_inputs, shift_max_input_type, shift_max_compute),
     OPERATOR(resize_name, resize_inputs, resize_input_type, resize_compute),
-    OPERATOR(resized_shift_max_name, resized_shift_max_inputs, resized_shift_max_input_type,
-             resized_shift_max_compute),
 };
 
 /* The domain outlives every session that uses it: it is created once and never released. */

@@ -2,8 +2,7 @@
  * F.interpolate(mode='bilinear', align_corners=False) computes it from the sizes: output pixel
  * (i, j) reads the source position ((i + 0.5) * H / OH - 0.5, (j + 0.5) * W / OW - 0.5), clamped at
  * 0, from its 2×2 neighbours (the right or lower one clamped to the last pixel). One pass over the
- * output, no dependencies. The resized Dynamic Shift-Max interpolates the two input channels of
- * each output channel on the fly and applies the fusions to them. */
+ * output, no dependencies. */
 #include <stdint.h>
 
 #include "kernels.h"
@@ -42,55 +41,6 @@ void micronet_resize_bilinear_rows(const float *x, float *y, int64_t in_height, 
       const float w = right_weight[j], v = 1.0f - w;
       out[j] = upper_weight * (v * upper[l] + w * upper[r]) +
                lower_weight * (v * lower[l] + w * lower[r]);
-    }
-  }
-}
-
-/* The vertical interpolation of `plane` (in_height, in_width) at output row `out_row` of
- * out_height, into `line` (in_width floats). */
-static void source_line(const float *plane, int64_t out_row, int64_t in_height, int64_t in_width,
-                        int64_t out_height, float *line) {
-  int64_t top;
-  float lower_weight;
-  source(out_row, (float)in_height / (float)out_height, in_height, &top, &lower_weight);
-  const int64_t bottom = top + 1 < in_height ? top + 1 : in_height - 1;
-  const float *upper = plane + top * in_width, *lower = plane + bottom * in_width;
-  const float upper_weight = 1.0f - lower_weight;
-  for (int64_t j = 0; j < in_width; ++j) {
-    line[j] = upper_weight * upper[j] + lower_weight * lower[j];
-  }
-}
-
-void micronet_resized_shift_max_rows(const float *x, const float *coef, const int64_t *index1,
-                                     const int64_t *index2, float *y, int64_t channels,
-                                     int64_t in_height, int64_t in_width, int64_t out_height,
-                                     int64_t out_width, int64_t fusions, const int64_t *left,
-                                     const float *right_weight, float *lines, int64_t begin,
-                                     int64_t end) {
-  float *first = lines, *second = lines + in_width;
-  const int64_t in_plane = in_height * in_width;
-  for (int64_t row = begin; row < end; ++row) {
-    const int64_t out_row = row % out_height, plane = row / out_height;
-    const int64_t b = plane / channels, c = plane % channels;
-    const float *sample = x + b * channels * in_plane;
-    source_line(sample + index1[c] * in_plane, out_row, in_height, in_width, out_height, first);
-    source_line(sample + index2[c] * in_plane, out_row, in_height, in_width, out_height, second);
-    const float *k = coef + b * 2 * fusions * channels;
-    const float a1 = k[c], b1 = k[channels + c];
-    const float a2 = fusions == 2 ? k[2 * channels + c] : 0.0f;
-    const float b2 = fusions == 2 ? k[3 * channels + c] : 0.0f;
-    float *out = y + row * out_width;
-    for (int64_t j = 0; j < out_width; ++j) {
-      const int64_t l = left[j], r = l + 1 < in_width ? l + 1 : in_width - 1;
-      const float w = right_weight[j], v = 1.0f - w;
-      const float x1 = v * first[l] + w * first[r], x2 = v * second[l] + w * second[r];
-      const float fused = a1 * x1 + b1 * x2;
-      if (fusions == 2) {
-        const float other = a2 * x1 + b2 * x2;
-        out[j] = fused >= other ? fused : other;
-      } else {
-        out[j] = fused;
-      }
     }
   }
 }
