@@ -6,12 +6,10 @@ full tensor (two channel gathers, four products, two sums and a maximum), and it
 on one thread. The library's operators, in the ``micronet`` domain, run on onnxruntime's intra-op
 threads and pass over each tensor once:
 
-* ``DynamicShiftMax(x, fc1_weight, fc1_bias, fc2_weight, fc2_bias, lower, upper, index1,
-  index2)``: ``x`` (B, C, H, W) float32; the hyper-function's FCs (S, C), (S,), (2K·C, S), (2K·C,)
-  and clamp bounds (2K·C,); ``index1``, ``index2`` (C,) int64 channel gathers → (B, C, H, W),
-  ``max_k(x[:, index1]·a_k + x[:, index2]·b_k)`` with [a1, b1, a2, b2] =
-  ``clamp(fc2(relu(fc1(mean_hw x))), lower, upper)``: the whole fused layer in two passes over
-  ``x`` (the mean, then the fusions);
+* ``DynamicShiftMax(x, coef, index1, index2)``: ``x`` (B, C, H, W) float32; ``coef``
+  (B, 2K·C, 1, 1) float32, ordered [a1, b1, a2, b2]; ``index1``, ``index2`` (C,) int64 channel
+  gathers → (B, C, H, W), ``max_k(x[:, index1]·a_k + x[:, index2]·b_k)`` (the hyper-function,
+  pooling, two 1×1 convs and a clamp, stays in standard nodes);
 * ``ResizeBilinear(x, size)``: ``x`` (B, C, H, W) float32, ``size`` (2,) int64 → (B, C, *size),
   ``F.interpolate(x, size, mode='bilinear', align_corners=False)``.
 
@@ -110,44 +108,34 @@ def uses_operators(model) -> bool:
 
 
 class _ShiftMaxFunction(torch.autograd.Function):
-    """A :class:`FusedDynamicShiftMax` from its tensors in PyTorch, one ``micronet.DynamicShiftMax``
-    node in an ONNX export."""
+    """:func:`shift_max` in PyTorch, one ``micronet.DynamicShiftMax`` node in an ONNX export."""
 
     @staticmethod
-    def forward(ctx, x, fc1_weight, fc1_bias, fc2_weight, fc2_bias, lower, upper, index1, index2):
-        hidden = F.relu(F.linear(x.mean((2, 3)), fc1_weight, fc1_bias))
-        coef = torch.minimum(torch.maximum(F.linear(hidden, fc2_weight, fc2_bias), lower), upper)
-        return shift_max(x, coef[..., None, None], index1, index2)
+    def forward(ctx, x, coef, index1, index2):
+        return shift_max(x, coef, index1, index2)
 
     @staticmethod
-    def symbolic(g, x, *tensors):
-        return g.op(f'{DOMAIN}::DynamicShiftMax', x, *tensors).setType(x.type())
+    def symbolic(g, x, coef, index1, index2):
+        return g.op(f'{DOMAIN}::DynamicShiftMax', x, coef, index1, index2).setType(x.type())
 
 
 class OperatorShiftMax(nn.Module):
-    """A :class:`FusedDynamicShiftMax` that exports as one ``DynamicShiftMax`` node, with its
-    hyper-function's weights (FCs as matrices, clamp bounds as vectors) and channel gathers as
-    the node's inputs.
+    """A :class:`FusedDynamicShiftMax` whose fusions export as one ``DynamicShiftMax`` node.
 
     Shapes: (B, C, H, W) -> (B, C, H, W).
     """
 
     def __init__(self, fused: FusedDynamicShiftMax) -> None:
         super().__init__()
+        self.fused = fused
         index1 = fused.index1
         if index1 is None:
             index1 = torch.arange(len(fused.index2), device=fused.index2.device)
-        tensors = dict(fc1_weight=fused.fc1.weight.flatten(1), fc1_bias=fused.fc1.bias,
-                       fc2_weight=fused.fc2.weight.flatten(1), fc2_bias=fused.fc2.bias,
-                       lower=fused.lower.flatten(), upper=fused.upper.flatten(), index1=index1,
-                       index2=fused.index2)
-        for name, tensor in tensors.items():
-            self.register_buffer(name, tensor.detach().clone(), persistent=False)
+        self.register_buffer('index1', index1, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _ShiftMaxFunction.apply(x, self.fc1_weight, self.fc1_bias, self.fc2_weight,
-                                       self.fc2_bias, self.lower, self.upper, self.index1,
-                                       self.index2)
+        return _ShiftMaxFunction.apply(x, self.fused.coefficients(x), self.index1,
+                                       self.fused.index2)
 
 
 def with_shift_max_operator(model: nn.Module) -> nn.Module:

@@ -28,10 +28,9 @@ class DynamicShiftMaxReference(OpRun):
     """The operator's definition in numpy, for onnx's reference evaluator."""
     op_domain = DOMAIN
 
-    def _run(self, x, fc1_weight, fc1_bias, fc2_weight, fc2_bias, lower, upper, index1, index2):
-        hidden = np.maximum(x.mean((2, 3)) @ fc1_weight.T + fc1_bias, 0)
-        coef = np.clip(hidden @ fc2_weight.T + fc2_bias, lower, upper)
-        coef = coef.reshape(x.shape[0], -1, x.shape[1], 1, 1)
+    def _run(self, x, coef, index1, index2):
+        c = x.shape[1]
+        coef = coef.reshape(x.shape[0], -1, c, 1, 1)
         fusions = [coef[:, 2 * k] * x[:, index1] + coef[:, 2 * k + 1] * x[:, index2]
                    for k in range(coef.shape[1] // 2)]
         return (np.maximum.reduce(fusions),)
@@ -83,8 +82,9 @@ def test_export_is_one_node_that_means_the_fused_layer(fusions, permuted):
     model = _export(OperatorShiftMax(fused), x)
     assert uses_operators(model)
     assert [n.op_type for n in model.graph.node if n.domain == DOMAIN] == ['DynamicShiftMax']
-    # The whole layer, its hyper-function included, is the one node.
-    assert {n.op_type for n in model.graph.node} <= {'DynamicShiftMax', 'Constant'}
+    # Of the standard form's element-wise nodes only the coefficients' clamp (Max, Min) remains.
+    op_types = [n.op_type for n in model.graph.node]
+    assert not {'Gather', 'Mul', 'Add'} & set(op_types) and op_types.count('Max') == 1
     actual = ReferenceEvaluator(model, new_ops=REFERENCE_OPS).run(None, {
         model.graph.input[0].name: x.numpy()})[0]
     with torch.no_grad():
@@ -158,38 +158,21 @@ def test_c_resize_kernel_matches_pytorch(kernels, in_size, out_size):
 
 
 @pytest.mark.parametrize('fusions', [1, 2])
-def test_c_shift_max_kernels_match_pytorch(kernels, fusions):
-    i64, ptr = ctypes.c_int64, ctypes.c_void_p
-    kernels.micronet_plane_means_rows.argtypes = [ptr, ptr, i64, i64, i64]
-    kernels.micronet_shift_max_coefficients.argtypes = [ptr] * 7 + [i64] * 3 + [ptr] * 2
-    kernels.micronet_dynamic_shift_max_rows.argtypes = [ptr] * 5 + [i64] * 5
-    b, c, h, w, squeeze = 2, 12, 5, 6, 4
-    fused = _random_dsm(c, fusions, 3, seed=fusions).fuse()
+def test_c_shift_max_kernel_matches_pytorch(kernels, fusions):
+    kernel = kernels.micronet_dynamic_shift_max_rows
+    kernel.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int64] * 5
     generator = torch.Generator().manual_seed(fusions)
+    b, c, h, w = 2, 12, 5, 6
     x = torch.randn(b, c, h, w, generator=generator)
+    coef = torch.randn(b, 2 * fusions * c, 1, 1, generator=generator)
     index1, index2 = (torch.randperm(c, generator=generator) for _ in range(2))
-    means = torch.full((b, c), float('nan'))
-    # Row ranges split in two, as onnxruntime's threads split them.
-    for begin, end in ((0, 7), (7, b * c)):
-        kernels.micronet_plane_means_rows(x.data_ptr(), means.data_ptr(), h * w, begin, end)
-    torch.testing.assert_close(means, x.mean((2, 3)), rtol=0, atol=1e-6)
-    coef = torch.full((b, 2 * fusions * c), float('nan'))
-    hidden = torch.empty(squeeze)
-    weights = [t.detach().contiguous() for t in (fused.fc1.weight, fused.fc1.bias,
-                                                  fused.fc2.weight, fused.fc2.bias,
-                                                  fused.lower, fused.upper)]
-    for sample in range(b):
-        kernels.micronet_shift_max_coefficients(
-            means[sample].data_ptr(), *(t.data_ptr() for t in weights), c, squeeze,
-            2 * fusions * c, hidden.data_ptr(), coef[sample].data_ptr())
-    torch.testing.assert_close(coef[..., None, None], fused.coefficients(x), rtol=0, atol=1e-6)
+    expected = shift_max(x, coef, index1, index2)
     out = torch.full_like(x, float('nan'))
+    # Two calls over disjoint row ranges, as onnxruntime's threads make them.
     for begin, end in ((0, 7), (7, b * c)):
-        kernels.micronet_dynamic_shift_max_rows(x.data_ptr(), coef.data_ptr(), index1.data_ptr(),
-                                                index2.data_ptr(), out.data_ptr(), c, h * w,
-                                                fusions, begin, end)
-    torch.testing.assert_close(out, shift_max(x, coef[..., None, None], index1, index2), rtol=0,
-                               atol=1e-6)
+        kernel(x.data_ptr(), coef.data_ptr(), index1.data_ptr(), index2.data_ptr(),
+               out.data_ptr(), c, h * w, fusions, begin, end)
+    torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)
 
 
 @pytest.fixture(scope='module')
@@ -226,7 +209,7 @@ def test_operator_rejects_a_bad_index(library, tmp_path):
     x = torch.randn(1, 6, 2, 2)
     model = _export(OperatorShiftMax(_random_dsm(6, 2, 2, seed=0).fuse()), x)
     node = next(n for n in model.graph.node if n.domain == DOMAIN)
-    constant = next(n for n in model.graph.node if n.output[0] == node.input[-1])
+    constant = next(n for n in model.graph.node if n.output[0] == node.input[3])
     constant.attribute[0].t.CopyFrom(onnx.numpy_helper.from_array(np.array([0, 1, 2, 3, 4, 6])))
     path = tmp_path / 'bad.onnx'
     onnx.save(model, str(path))

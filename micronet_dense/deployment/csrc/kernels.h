@@ -9,19 +9,6 @@ void micronet_dynamic_shift_max_rows(const float *x, const float *coef, const in
                                      const int64_t *index2, float *y, int64_t channels,
                                      int64_t plane, int64_t fusions, int64_t begin, int64_t end);
 
-/* Means of the planes [begin, end) of `x`, each of `plane` elements, into `means`. */
-void micronet_plane_means_rows(const float *x, float *means, int64_t plane, int64_t begin,
-                               int64_t end);
-
-/* Dynamic Shift-Max's hyper-function for one sample: coef = clamp(fc2(relu(fc1(mean))), lower,
- * upper), fc1 (squeeze, channels), fc2 (outputs, squeeze) row-major; `hidden` holds squeeze
- * floats of scratch. */
-void micronet_shift_max_coefficients(const float *mean, const float *fc1_weight,
-                                     const float *fc1_bias, const float *fc2_weight,
-                                     const float *fc2_bias, const float *lower,
-                                     const float *upper, int64_t channels, int64_t squeeze,
-                                     int64_t outputs, float *hidden, float *coef);
-
 /* Bilinear resize: see resize_bilinear_kernel.c. Rows are output image rows of every plane. */
 void micronet_resize_bilinear_rows(const float *x, float *y, int64_t in_height, int64_t in_width,
                                    int64_t out_height, int64_t out_width, const int64_t *left,

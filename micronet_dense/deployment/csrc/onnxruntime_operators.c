@@ -1,7 +1,6 @@
 /* onnxruntime CPU kernels of the micronet operators (see onnxruntime_operators.py):
  *
- * - DynamicShiftMax(x (B, C, H, W), fc1_weight (S, C), fc1_bias (S,), fc2_weight (2K*C, S),
- *   fc2_bias, lower, upper (2K*C,), index1, index2 (C,) int64) -> (B, C, H, W)
+ * - DynamicShiftMax(x (B, C, H, W), coef (B, 2K*C, 1, 1), index1 (C,), index2 (C,)) -> (B, C, H, W)
  * - ResizeBilinear(x (B, C, H, W), size (2,) int64 = (OH, OW)) -> (B, C, OH, OW)
  *
  * Each checks its inputs, allocates the output and runs its kernel (kernels.h) over the output rows
@@ -16,6 +15,7 @@
 #include "kernels.h"
 
 #define DOMAIN "micronet"
+#define MAX_INPUTS 4
 /* Rows handed to one thread-pool task: about this many output elements each. */
 #define ELEMENTS_PER_TASK 16384
 
@@ -71,21 +71,12 @@ static int64_t task_end(size_t task, int64_t rows_per_task, int64_t rows) {
 
 /* ---- DynamicShiftMax ---- */
 
-enum { X, FC1_WEIGHT, FC1_BIAS, FC2_WEIGHT, FC2_BIAS, LOWER, UPPER, INDEX1, INDEX2,
-       SHIFT_MAX_INPUTS };
-
 typedef struct {
   const float *x, *coef;
   const int64_t *index1, *index2;
-  float *y, *means;
+  float *y;
   int64_t channels, plane, fusions, rows, rows_per_task;
 } ShiftMaxWork;
-
-static void means_task(void *data, size_t task) {
-  const ShiftMaxWork *w = (const ShiftMaxWork *)data;
-  micronet_plane_means_rows(w->x, w->means, w->plane, (int64_t)task * w->rows_per_task,
-                            task_end(task, w->rows_per_task, w->rows));
-}
 
 static void shift_max_task(void *data, size_t task) {
   const ShiftMaxWork *w = (const ShiftMaxWork *)data;
@@ -94,36 +85,21 @@ static void shift_max_task(void *data, size_t task) {
                                   task_end(task, w->rows_per_task, w->rows));
 }
 
-/* Whether `dims` are (size,) at rank 1, or (rows, size / rows) at rank 2. */
-static int vector_of(const int64_t *dims, size_t rank, int64_t size, int64_t rows) {
-  return rank == 2 ? dims[0] == rows && dims[0] * dims[1] == size : rank == 1 && dims[0] == size;
-}
-
 static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
   (void)kernel;
-  int64_t dims[SHIFT_MAX_INPUTS][4];
-  size_t rank[SHIFT_MAX_INPUTS];
-  void *data[SHIFT_MAX_INPUTS];
-  for (size_t i = 0; i < SHIFT_MAX_INPUTS; ++i) {
-    RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
+  int64_t dims[MAX_INPUTS][4];
+  size_t rank[MAX_INPUTS];
+  void *data[MAX_INPUTS];
+  for (size_t i = 0; i < 4; ++i) RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
+  if (rank[0] != 4) return invalid(DOMAIN ".DynamicShiftMax: x must be (B, C, H, W)");
+  const int64_t batch = dims[0][0], channels = dims[0][1];
+  if (rank[1] != 4 || dims[1][0] != batch || dims[1][2] != 1 || dims[1][3] != 1 ||
+      channels <= 0 || (dims[1][1] != 2 * channels && dims[1][1] != 4 * channels)) {
+    return invalid(DOMAIN ".DynamicShiftMax: coef must be (B, 2K*C, 1, 1) with K = 1 or 2");
   }
-  if (rank[X] != 4) return invalid(DOMAIN ".DynamicShiftMax: x must be (B, C, H, W)");
-  const int64_t batch = dims[X][0], channels = dims[X][1];
-  const int64_t squeeze = rank[FC1_WEIGHT] == 2 ? dims[FC1_WEIGHT][0] : 0;
-  const int64_t outputs = rank[FC2_WEIGHT] == 2 ? dims[FC2_WEIGHT][0] : 0;
-  if (channels <= 0 || squeeze <= 0 || (outputs != 2 * channels && outputs != 4 * channels) ||
-      !vector_of(dims[FC1_WEIGHT], rank[FC1_WEIGHT], squeeze * channels, squeeze) ||
-      !vector_of(dims[FC1_BIAS], rank[FC1_BIAS], squeeze, 0) ||
-      !vector_of(dims[FC2_WEIGHT], rank[FC2_WEIGHT], outputs * squeeze, outputs) ||
-      !vector_of(dims[FC2_BIAS], rank[FC2_BIAS], outputs, 0) ||
-      !vector_of(dims[LOWER], rank[LOWER], outputs, 0) ||
-      !vector_of(dims[UPPER], rank[UPPER], outputs, 0)) {
-    return invalid(DOMAIN ".DynamicShiftMax: the hyper-function needs fc1_weight (S, C), fc1_bias "
-                   "(S,), fc2_weight (2K*C, S), fc2_bias, lower, upper (2K*C,) with K = 1 or 2");
-  }
-  const int64_t *index[2] = {(const int64_t *)data[INDEX1], (const int64_t *)data[INDEX2]};
+  const int64_t *index[2] = {(const int64_t *)data[2], (const int64_t *)data[3]};
   for (int k = 0; k < 2; ++k) {
-    if (!vector_of(dims[INDEX1 + k], rank[INDEX1 + k], channels, 0)) {
+    if (rank[2 + k] != 1 || dims[2 + k][0] != channels) {
       return invalid(DOMAIN ".DynamicShiftMax: index1 and index2 must be (C,)");
     }
     for (int64_t c = 0; c < channels; ++c) {
@@ -132,30 +108,12 @@ static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
       }
     }
   }
-  ShiftMaxWork work = {(const float *)data[X], NULL, index[0], index[1], NULL, NULL, channels,
-                       dims[X][2] * dims[X][3], outputs / (2 * channels), batch * channels, 1};
-  RETURN_IF_ERROR(output(context, dims[X], &work.y));
-  /* means (B*C), coefficients (B*2K*C), hidden (S) */
-  float *scratch = malloc(sizeof(float) * (size_t)(batch * channels + batch * outputs + squeeze));
-  if (!scratch) return ort->CreateStatus(ORT_FAIL, DOMAIN ".DynamicShiftMax: out of memory");
-  work.means = scratch;
-  float *coef = scratch + batch * channels;
-  OrtStatus *status = parallel_rows(context, means_task, &work, work.rows, work.plane,
-                                    &work.rows_per_task);
-  for (int64_t b = 0; !status && b < batch; ++b) {
-    micronet_shift_max_coefficients(
-        work.means + b * channels, (const float *)data[FC1_WEIGHT], (const float *)data[FC1_BIAS],
-        (const float *)data[FC2_WEIGHT], (const float *)data[FC2_BIAS], (const float *)data[LOWER],
-        (const float *)data[UPPER], channels, squeeze, outputs, coef + batch * outputs,
-        coef + b * outputs);
-  }
-  work.coef = coef;
-  if (!status) {
-    status = parallel_rows(context, shift_max_task, &work, work.rows, work.plane,
-                           &work.rows_per_task);
-  }
-  free(scratch);
-  return status;
+  ShiftMaxWork work = {(const float *)data[0], (const float *)data[1], index[0], index[1], NULL,
+                       channels, dims[0][2] * dims[0][3], dims[1][1] / (2 * channels),
+                       batch * channels, 1};
+  RETURN_IF_ERROR(output(context, dims[0], &work.y));
+  return parallel_rows(context, shift_max_task, &work, work.rows, work.plane,
+                       &work.rows_per_task);
 }
 
 /* ---- ResizeBilinear ---- */
@@ -223,14 +181,14 @@ static void destroy_kernel(void *kernel) { (void)kernel; }
 static const char *shift_max_name(const OrtCustomOp *op) { (void)op; return "DynamicShiftMax"; }
 static const char *resize_name(const OrtCustomOp *op) { (void)op; return "ResizeBilinear"; }
 static const char *provider(const OrtCustomOp *op) { (void)op; return NULL; } /* CPU */
-static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return SHIFT_MAX_INPUTS; }
+static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return 4; }
 static size_t resize_inputs(const OrtCustomOp *op) { (void)op; return 2; }
 static size_t one_output(const OrtCustomOp *op) { (void)op; return 1; }
 
 /* Float tensors first, then int64 (indices, sizes). */
 static ONNXTensorElementDataType shift_max_input_type(const OrtCustomOp *op, size_t index) {
   (void)op;
-  return index < INDEX1 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+  return index < 2 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
 }
 
 static ONNXTensorElementDataType resize_input_type(const OrtCustomOp *op, size_t index) {
