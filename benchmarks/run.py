@@ -19,6 +19,7 @@ from typing import Dict, List
 import torch
 
 from micronet_dense.utils.atomic_io import atomic_output_path, write_json_atomic
+from micronet_dense.utils.cpu import cpu_name
 
 HERE = osp.dirname(osp.abspath(__file__))
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
@@ -54,18 +55,13 @@ def carried_over(path: str, measured: Dict[str, List[dict]]) -> tuple:
 
 
 def machine() -> dict:
-    cpu = platform.processor()
-    if osp.exists('/proc/cpuinfo'):
-        with open('/proc/cpuinfo') as f:
-            names = [line.split(':', 1)[1].strip() for line in f if line.startswith('model name')]
-        cpu = names[0] if names else cpu
     versions = {'python': platform.python_version(), 'torch': torch.__version__}
     try:
         import onnxruntime
         versions['onnxruntime'] = onnxruntime.__version__
     except ImportError:
         pass
-    return dict(cpu=cpu, logical_cpus=torch.multiprocessing.cpu_count(),
+    return dict(cpu=cpu_name(), logical_cpus=torch.multiprocessing.cpu_count(),
                 default_threads=torch.get_num_threads(), **versions)
 
 

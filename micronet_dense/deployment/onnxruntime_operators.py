@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from micronet_dense.models.layers import FusedDynamicShiftMax, shift_max
+from micronet_dense.utils.cpu import cpu_name
 
 DOMAIN = 'micronet'
 OPSET_VERSION = 1
@@ -43,7 +44,9 @@ CSRC = Path(__file__).parent / 'csrc'
 KERNEL_SOURCES = ('dynamic_shift_max_kernel.c', 'resize_bilinear_kernel.c')
 OPERATOR_SOURCES = KERNEL_SOURCES + ('onnxruntime_operators.c',)
 HEADER = 'onnxruntime_c_api.h'
-CFLAGS = ('-O3', '-std=c11', '-shared', '-fPIC')
+# -march=native: the library is built where it runs (its cache key names the CPU), and the
+# kernels' loops gain from the CPU's widest vectors (m3 pose 7-10 % faster on AMD EPYC).
+CFLAGS = ('-O3', '-march=native', '-std=c11', '-shared', '-fPIC')
 
 
 class OperatorUnavailable(RuntimeError):
@@ -53,14 +56,14 @@ class OperatorUnavailable(RuntimeError):
 def compile_shared_library(sources: Sequence[str], include_dirs: Sequence[str] = ()) -> str:
     """Compile ``sources`` (names in ``csrc/``) into a shared library and return its path.
 
-    The library is cached under a name made of the sources', the headers' and the compiler's
-    digest, and written to a temporary file that is renamed into place, so that concurrent builds
+    The library is cached under a name made of the sources', the headers', the compiler's and the
+    CPU's digest, and written to a temporary file that is renamed into place, so that concurrent builds
     never load a half-written file.
     """
     compiler = os.environ.get('CC', 'cc')
     if shutil.which(compiler) is None:
         raise OperatorUnavailable(f'no C compiler: {compiler!r} is not on PATH (set $CC)')
-    digest = hashlib.sha256(' '.join((compiler, *CFLAGS, *include_dirs)).encode())
+    digest = hashlib.sha256(' '.join((compiler, *CFLAGS, *include_dirs, cpu_name())).encode())
     for path in [CSRC / name for name in sources] + sorted(CSRC.glob('*.h')) + [
             Path(d) / HEADER for d in include_dirs]:
         digest.update(path.read_bytes())

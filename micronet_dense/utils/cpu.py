@@ -1,0 +1,13 @@
+"""The CPU this process runs on, by name: benchmark reports name it beside every figure, and
+libraries built for it (``-march=native``) are cached under it."""
+import platform
+
+
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what :mod:`platform` reports."""
+    try:
+        with open('/proc/cpuinfo') as cpuinfo:
+            return next(line.split(':', 1)[1].strip() for line in cpuinfo
+                        if line.startswith('model name'))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
