@@ -16,7 +16,7 @@ threads and pass over each tensor once:
 Building it needs a C compiler (``$CC``, default ``cc``) and onnxruntime's C API header
 ``onnxruntime_c_api.h``, which the onnxruntime wheel does not ship: it is in the ``include/``
 folder of the onnxruntime release archive of the installed version; ``$ORT_INCLUDE_DIR`` names
-that folder. The library is compiled once per source, header and compiler into
+that folder. The library is compiled once per source, header, compiler and CPU into
 ``$MICRONET_DENSE_CACHE`` (default ``~/.cache/micronet_dense``).
 """
 import contextlib
@@ -57,8 +57,8 @@ def compile_shared_library(sources: Sequence[str], include_dirs: Sequence[str] =
     """Compile ``sources`` (names in ``csrc/``) into a shared library and return its path.
 
     The library is cached under a name made of the sources', the headers', the compiler's and the
-    CPU's digest, and written to a temporary file that is renamed into place, so that concurrent builds
-    never load a half-written file.
+    CPU's digest, and written to a temporary file that is renamed into place, so that concurrent
+    builds never load a half-written file.
     """
     compiler = os.environ.get('CC', 'cc')
     if shutil.which(compiler) is None:
@@ -99,8 +99,8 @@ def operator_library(include_dir: Optional[str] = None) -> str:
         import onnxruntime
         raise OperatorUnavailable(
             f'the {DOMAIN} operators are built against onnxruntime\'s C API header {HEADER}, '
-            'which the onnxruntime wheel does not ship; set $ORT_INCLUDE_DIR to the include/ folder '
-            f'of the onnxruntime {onnxruntime.__version__} release archive'
+            'which the onnxruntime wheel does not ship; set $ORT_INCLUDE_DIR to the include/ '
+            f'folder of the onnxruntime {onnxruntime.__version__} release archive'
             + (f' ({include_dir} has no {HEADER})' if include_dir else ''))
     return compile_shared_library(OPERATOR_SOURCES, [str(include_dir)])
 

@@ -76,7 +76,8 @@ def _export(model, x):
 def test_export_is_one_node_that_means_the_fused_layer(fusions, permuted):
     dsm = _random_dsm(24, fusions, 3, seed=fusions)
     generator = torch.Generator().manual_seed(1)
-    perms = [torch.randperm(24, generator=generator) for _ in range(2)] if permuted else [None, None]
+    perms = ([torch.randperm(24, generator=generator) for _ in range(2)] if permuted
+             else [None, None])
     fused = dsm.fuse(*perms)
     x = torch.randn(2, 24, 5, 7, generator=generator)
     model = _export(OperatorShiftMax(fused), x)

@@ -2,14 +2,13 @@
 
     python tools/analysis_tools/benchmark.py CONFIG [--checkpoint CKPT]
         [--backend torch|onnxruntime|onnxruntime-operators] [--fast] [--compile] [--batch-size N]
-        [--threads T]
-        [--shape H W] [--warmup W] [--iters N] [--out results.json]
+        [--threads T] [--shape H W] [--warmup W] [--iters N] [--out results.json]
 
 Times ``model(inputs, mode='tensor')`` (PyTorch, eager or fused with --fast, or the fused model
 compiled by torch.compile with --compile) or its ONNX export (onnxruntime, all graph
 optimisations; ``onnxruntime-operators``: the fused export with the project's onnxruntime
-operators, docs/deployment.md) after --warmup calls; prints p50/p90/p99/mean latency per batch and images/s (and
-the compilation time), and writes them as JSON with --out. Without --checkpoint the weights are
+operators, docs/deployment.md) after --warmup calls; prints p50/p90/p99/mean latency per batch
+and images/s (and the compilation time), and writes them as JSON with --out. Without --checkpoint the weights are
 random ones of unit-scale outputs (a fresh pose head's ~1e-34 heatmaps would time denormal
 arithmetic), and denormals are flushed to zero in any case.
 """
