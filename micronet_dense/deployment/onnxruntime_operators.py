@@ -35,6 +35,7 @@ from torch import nn
 
 from micronet_dense.models.layers import FusedDynamicShiftMax, shift_max
 from micronet_dense.utils.cpu import cpu_name
+from micronet_dense.utils.user_errors import UserError
 
 DOMAIN = 'micronet'
 OPSET_VERSION = 1
@@ -49,7 +50,7 @@ HEADER = 'onnxruntime_c_api.h'
 CFLAGS = ('-O3', '-march=native', '-std=c11', '-shared', '-fPIC')
 
 
-class OperatorUnavailable(RuntimeError):
+class OperatorUnavailable(UserError):
     """The operator library cannot be built here (no C compiler or no onnxruntime header)."""
 
 

@@ -1,5 +1,6 @@
 """tools/deployment/export_onnx.py and tools/analysis_tools/benchmark.py from the command line."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,3 +36,13 @@ def test_benchmark_writes_latency_json(tmp_path):
     assert written['iters'] == 3
     assert 0 < written['p50_ms'] <= written['p99_ms']
     assert abs(written['throughput'] - 2e3 / written['mean_ms']) < 1e-6 * written['throughput']
+
+
+def test_the_operators_without_their_header_end_with_a_clear_error():
+    env = {k: v for k, v in os.environ.items() if k != 'ORT_INCLUDE_DIR'}
+    result = subprocess.run(
+        [sys.executable, 'tools/analysis_tools/benchmark.py', POSE, '--backend',
+         'onnxruntime-operators', '--shape', '64', '48', '--iters', '1'],
+        cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode == 1 and 'Traceback' not in result.stderr
+    assert 'set $ORT_INCLUDE_DIR to the include/ folder' in result.stderr
