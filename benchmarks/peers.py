@@ -7,8 +7,8 @@ no rows. Every graph runs in one process with the same onnxruntime session optio
 optimisations, denormals flushed to zero) on one shared pool of 2 intra-op threads, timed in
 interleaved rounds; each row carries ``peer`` and ``peer_ratio``, its median time over the
 peer's, or for throughput its rate over the peer's. MicroNet's weights are random ones of
-unit-scale outputs (no denormal arithmetic). Batch 32 uses a copy of the peer graph with a symbolic batch axis
-(:func:`with_dynamic_batch`). ``--quick``: m0 and m3, fewer rounds.
+unit-scale outputs (no denormal arithmetic). Batch 32 uses a copy of the peer graph with a
+symbolic batch axis (:func:`with_dynamic_batch`). ``--quick``: m0 and m3, fewer rounds.
 
 Run alone: ``python benchmarks/peers.py [--quick] [--out rows.json]``.
 """

@@ -15,7 +15,8 @@
 #include "kernels.h"
 
 #define DOMAIN "micronet"
-#define MAX_INPUTS 4
+#define SHIFT_MAX_INPUTS 4
+#define RESIZE_INPUTS 2
 /* Rows handed to one thread-pool task: about this many output elements each. */
 #define ELEMENTS_PER_TASK 16384
 
@@ -87,10 +88,12 @@ static void shift_max_task(void *data, size_t task) {
 
 static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
   (void)kernel;
-  int64_t dims[MAX_INPUTS][4];
-  size_t rank[MAX_INPUTS];
-  void *data[MAX_INPUTS];
-  for (size_t i = 0; i < 4; ++i) RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
+  int64_t dims[SHIFT_MAX_INPUTS][4];
+  size_t rank[SHIFT_MAX_INPUTS];
+  void *data[SHIFT_MAX_INPUTS];
+  for (size_t i = 0; i < SHIFT_MAX_INPUTS; ++i) {
+    RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
+  }
   if (rank[0] != 4) return invalid(DOMAIN ".DynamicShiftMax: x must be (B, C, H, W)");
   const int64_t batch = dims[0][0], channels = dims[0][1];
   if (rank[1] != 4 || dims[1][0] != batch || dims[1][2] != 1 || dims[1][3] != 1 ||
@@ -136,10 +139,12 @@ static void resize_task(void *data, size_t task) {
 
 static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   (void)kernel;
-  int64_t dims[2][4];
-  size_t rank[2];
-  void *data[2];
-  for (size_t i = 0; i < 2; ++i) RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
+  int64_t dims[RESIZE_INPUTS][4];
+  size_t rank[RESIZE_INPUTS];
+  void *data[RESIZE_INPUTS];
+  for (size_t i = 0; i < RESIZE_INPUTS; ++i) {
+    RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
+  }
   const int64_t *size = (const int64_t *)data[1];
   if (rank[0] != 4 || dims[0][2] <= 0 || dims[0][3] <= 0) {
     return invalid(DOMAIN ".ResizeBilinear: x must be (B, C, H, W) with H, W > 0");
@@ -181,8 +186,8 @@ static void destroy_kernel(void *kernel) { (void)kernel; }
 static const char *shift_max_name(const OrtCustomOp *op) { (void)op; return "DynamicShiftMax"; }
 static const char *resize_name(const OrtCustomOp *op) { (void)op; return "ResizeBilinear"; }
 static const char *provider(const OrtCustomOp *op) { (void)op; return NULL; } /* CPU */
-static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return 4; }
-static size_t resize_inputs(const OrtCustomOp *op) { (void)op; return 2; }
+static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return SHIFT_MAX_INPUTS; }
+static size_t resize_inputs(const OrtCustomOp *op) { (void)op; return RESIZE_INPUTS; }
 static size_t one_output(const OrtCustomOp *op) { (void)op; return 1; }
 
 /* Float tensors first, then int64 (indices, sizes). */

@@ -11,7 +11,8 @@ from .micro_factorized import (GroupPointwiseConv, MicroFactorizedPointwise, Spa
 __all__ = [
     'ChannelPermutation', 'ChannelShuffle', 'channel_shuffle', 'channel_shuffle_index', 'compose',
     'permutation_module', 'shuffle_permutation', 'DynamicShiftMax', 'FusedDynamicShiftMax',
-    'make_divisible', 'shift_index', 'shift_max', 'ActivationConfig', 'MicroBlock', 'MicroBlockConfig',
+    'make_divisible', 'shift_index', 'shift_max', 'ActivationConfig', 'MicroBlock',
+    'MicroBlockConfig',
     'GroupPointwiseConv', 'MicroFactorizedPointwise', 'SpatialSeparableConv', 'fold_conv_bn',
     'micro_factorized_groups'
 ]
