@@ -48,6 +48,15 @@ static OrtStatus *input(OrtKernelContext *context, size_t index, int64_t *dims, 
   return ort->GetTensorMutableData((OrtValue *)value, data);
 }
 
+/* input() of the first `count` inputs. */
+static OrtStatus *inputs(OrtKernelContext *context, size_t count, int64_t (*dims)[4], size_t *rank,
+                         void **data) {
+  for (size_t i = 0; i < count; ++i) {
+    RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
+  }
+  return NULL;
+}
+
 /* Allocates output 0 with `dims` (rank 4) and returns its data. */
 static OrtStatus *output(OrtKernelContext *context, const int64_t *dims, float **data) {
   OrtValue *value;
@@ -91,9 +100,7 @@ static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
   int64_t dims[SHIFT_MAX_INPUTS][4];
   size_t rank[SHIFT_MAX_INPUTS];
   void *data[SHIFT_MAX_INPUTS];
-  for (size_t i = 0; i < SHIFT_MAX_INPUTS; ++i) {
-    RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
-  }
+  RETURN_IF_ERROR(inputs(context, SHIFT_MAX_INPUTS, dims, rank, data));
   if (rank[0] != 4) return invalid(DOMAIN ".DynamicShiftMax: x must be (B, C, H, W)");
   const int64_t batch = dims[0][0], channels = dims[0][1];
   if (rank[1] != 4 || dims[1][0] != batch || dims[1][2] != 1 || dims[1][3] != 1 ||
@@ -142,9 +149,7 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   int64_t dims[RESIZE_INPUTS][4];
   size_t rank[RESIZE_INPUTS];
   void *data[RESIZE_INPUTS];
-  for (size_t i = 0; i < RESIZE_INPUTS; ++i) {
-    RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
-  }
+  RETURN_IF_ERROR(inputs(context, RESIZE_INPUTS, dims, rank, data));
   const int64_t *size = (const int64_t *)data[1];
   if (rank[0] != 4 || dims[0][2] <= 0 || dims[0][3] <= 0) {
     return invalid(DOMAIN ".ResizeBilinear: x must be (B, C, H, W) with H, W > 0");
