@@ -4,6 +4,7 @@ import os
 
 import pytest
 import torch
+from torch._dynamo.utils import counters
 from mmengine.structures import BaseDataElement
 
 from micronet_dense.apis import MicroNetInferencer
@@ -64,7 +65,12 @@ def test_inferencer_and_benchmark_select_the_compiled_model(monkeypatch, build_m
 def test_inductor_compiled_model_matches_eager(build_model, task):
     model = build_model(task, 'm0')
     shape = SHAPE if task == 'pose' else (1, 3, 64, 128)
+    counters.clear()
     compiled, _ = compile_model(model, shape)
+    # Frozen: every convolution's weights became a constant packed for oneDNN (without freezing in
+    # effect during tracing they stay graph inputs and none is packed).
+    convolutions = sum(isinstance(m, torch.nn.Conv2d) for m in compiled.modules())
+    assert counters['inductor']['mkldnn_conv_weight_pack_matcher_count'] == convolutions
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         expected, actual = model(x, mode='tensor'), compiled(x, mode='tensor')
