@@ -24,7 +24,7 @@ from micronet_dense.utils.atomic_io import atomic_output_path
 
 from .fuse import fuse_model
 from .onnxruntime_operators import (DOMAIN, OPSET_VERSION, operator_library, resize_as_operator,
-                                    uses_operators, with_shift_max_operator)
+                                    uses_operators, with_operators)
 
 INPUT_NAME = 'input'
 # Output names by estimator class; other models get 'output'.
@@ -162,7 +162,7 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
     exported = fuse_model(model) if fast or operators else model
     if operators:
         operator_library()  # fails here, before the export, when it cannot be built
-        with_shift_max_operator(exported)
+        with_operators(exported)
     names = output_names(model)
     h, w = input_shape
     generator = torch.Generator().manual_seed(0)

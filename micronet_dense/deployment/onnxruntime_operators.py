@@ -11,7 +11,15 @@ threads and pass over each tensor once:
   gathers → (B, C, H, W), ``max_k(x[:, index1]·a_k + x[:, index2]·b_k)`` (the hyper-function,
   pooling, two 1×1 convs and a clamp, stays in standard nodes);
 * ``ResizeBilinear(x, size)``: ``x`` (B, C, H, W) float32, ``size`` (2,) int64 → (B, C, *size),
-  ``F.interpolate(x, size, mode='bilinear', align_corners=False)``.
+  ``F.interpolate(x, size, mode='bilinear', align_corners=False)``;
+* ``MicroFactorizedDepthwise(x, w1, bias1, w2, bias2, config)``: the fused Micro-Factorized
+  depthwise conv (:class:`~micronet_dense.models.layers.SpatialSeparableConv` with depthwise
+  groups), a k×1 then a 1×k depthwise conv, each with bias and a channel multiplier: ``x``
+  (B, C, H, W), ``w1`` (M, 1, k, 1), ``bias1`` (M,), ``w2`` (O, 1, 1, k), ``bias2`` (O,) float32,
+  ``config`` (3,) int64 = (stride, dilation, padding) → (B, O, H', W'). onnxruntime runs the two
+  convs in its blocked layout, with a layout conversion before and after them that costs as much
+  as the convs (a quarter of m3 pose at batch 32); the operator stays in the plain layout of its
+  neighbours and never writes the tensor between the two convs.
 
 Building it needs a C compiler (``$CC``, default ``cc``) and onnxruntime's C API header
 ``onnxruntime_c_api.h``, which the onnxruntime wheel does not ship: it is in the ``include/``
@@ -33,7 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from micronet_dense.models.layers import FusedDynamicShiftMax, shift_max
+from micronet_dense.models.layers import FusedDynamicShiftMax, SpatialSeparableConv, shift_max
 from micronet_dense.utils.cpu import cpu_name
 from micronet_dense.utils.user_errors import UserError
 
@@ -42,7 +50,8 @@ OPSET_VERSION = 1
 INCLUDE_DIR_VARIABLE = 'ORT_INCLUDE_DIR'
 CACHE_VARIABLE = 'MICRONET_DENSE_CACHE'
 CSRC = Path(__file__).parent / 'csrc'
-KERNEL_SOURCES = ('dynamic_shift_max_kernel.c', 'resize_bilinear_kernel.c')
+KERNEL_SOURCES = ('dynamic_shift_max_kernel.c', 'resize_bilinear_kernel.c',
+                  'micro_factorized_depthwise_kernel.c')
 OPERATOR_SOURCES = KERNEL_SOURCES + ('onnxruntime_operators.c',)
 HEADER = 'onnxruntime_c_api.h'
 # -march=native: the library is built where it runs (its cache key names the CPU), and the
@@ -142,14 +151,61 @@ class OperatorShiftMax(nn.Module):
                                        self.fused.index2)
 
 
-def with_shift_max_operator(model: nn.Module) -> nn.Module:
+class _DepthwiseFunction(torch.autograd.Function):
+    """A fused Micro-Factorized depthwise conv in PyTorch, one ``micronet.MicroFactorizedDepthwise``
+    node in an ONNX export."""
+
+    @staticmethod
+    def forward(ctx, x, w1, bias1, w2, bias2, stride, dilation, padding):
+        mid = F.conv2d(x, w1, bias1, (stride, 1), (padding, 0), (dilation, 1), groups=x.shape[1])
+        return F.conv2d(mid, w2, bias2, (1, stride), (0, padding), (1, dilation),
+                        groups=mid.shape[1])
+
+    @staticmethod
+    def symbolic(g, x, w1, bias1, w2, bias2, stride, dilation, padding):
+        config = g.op('Constant', value_t=torch.tensor([stride, dilation, padding]))
+        return g.op(f'{DOMAIN}::MicroFactorizedDepthwise', x, w1, bias1, w2, bias2, config)
+
+
+def is_operator_depthwise(conv: SpatialSeparableConv) -> bool:
+    """Whether ``conv`` (fused: both convs with bias) has the depthwise groups of
+    ``MicroFactorizedDepthwise``: one input channel per group in each conv."""
+    kx1, one_by_k = conv.conv_kx1, conv.conv_1xk
+    return (kx1.groups == kx1.in_channels and one_by_k.groups == one_by_k.in_channels
+            and kx1.bias is not None and one_by_k.bias is not None)
+
+
+class OperatorDepthwise(nn.Module):
+    """A fused depthwise :class:`SpatialSeparableConv` that exports as one
+    ``MicroFactorizedDepthwise`` node.
+
+    Shapes: (B, C, H, W) -> (B, O, H / stride, W / stride).
+    """
+
+    def __init__(self, conv: SpatialSeparableConv) -> None:
+        super().__init__()
+        if not is_operator_depthwise(conv):
+            raise ValueError('MicroFactorizedDepthwise takes a fused SpatialSeparableConv with '
+                             'depthwise groups (channel multipliers allowed)')
+        self.conv = conv
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        kx1, one_by_k = self.conv.conv_kx1, self.conv.conv_1xk
+        return _DepthwiseFunction.apply(x, kx1.weight, kx1.bias, one_by_k.weight, one_by_k.bias,
+                                        kx1.stride[0], kx1.dilation[0], kx1.padding[0])
+
+
+def with_operators(model: nn.Module) -> nn.Module:
     """``model`` (a fused model, :func:`fuse_model`) with every :class:`FusedDynamicShiftMax`
-    wrapped in :class:`OperatorShiftMax`, in place; returned."""
+    wrapped in :class:`OperatorShiftMax` and every depthwise :class:`SpatialSeparableConv` in
+    :class:`OperatorDepthwise`, in place; returned."""
     for name, child in model.named_children():
         if isinstance(child, FusedDynamicShiftMax):
             setattr(model, name, OperatorShiftMax(child))
+        elif isinstance(child, SpatialSeparableConv) and is_operator_depthwise(child):
+            setattr(model, name, OperatorDepthwise(child))
         else:
-            with_shift_max_operator(child)
+            with_operators(child)
     return model
 
 

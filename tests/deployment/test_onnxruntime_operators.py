@@ -16,12 +16,13 @@ from micronet_dense.deployment import fuse_model
 from micronet_dense.deployment.onnx import export_onnx, ort_session
 from micronet_dense.deployment.onnxruntime_operators import (DOMAIN, INCLUDE_DIR_VARIABLE,
                                                              KERNEL_SOURCES, OPSET_VERSION,
-                                                             OperatorShiftMax, OperatorUnavailable,
+                                                             OperatorDepthwise, OperatorShiftMax,
+                                                             OperatorUnavailable,
                                                              compile_shared_library,
                                                              operator_library, resize_as_operator,
-                                                             uses_operators,
-                                                             with_shift_max_operator)
-from micronet_dense.models.layers import DynamicShiftMax, FusedDynamicShiftMax, shift_max
+                                                             uses_operators, with_operators)
+from micronet_dense.models.layers import (DynamicShiftMax, FusedDynamicShiftMax,
+                                          SpatialSeparableConv, shift_max)
 
 
 class DynamicShiftMaxReference(OpRun):
@@ -49,7 +50,23 @@ class ResizeBilinearReference(OpRun):
 
 
 ResizeBilinearReference.__name__ = 'ResizeBilinear'
-REFERENCE_OPS = [DynamicShiftMaxReference, ResizeBilinearReference]
+
+
+class MicroFactorizedDepthwiseReference(OpRun):
+    """The operator's definition: PyTorch's k×1 then 1×k depthwise convs."""
+    op_domain = DOMAIN
+
+    def _run(self, x, w1, bias1, w2, bias2, config):
+        stride, dilation, padding = (int(v) for v in config)
+        x, w1, bias1, w2, bias2 = map(torch.tensor, (x, w1, bias1, w2, bias2))
+        mid = F.conv2d(x, w1, bias1, (stride, 1), (padding, 0), (dilation, 1), groups=x.shape[1])
+        return (F.conv2d(mid, w2, bias2, (1, stride), (0, padding), (1, dilation),
+                         groups=mid.shape[1]).numpy(),)
+
+
+MicroFactorizedDepthwiseReference.__name__ = 'MicroFactorizedDepthwise'
+REFERENCE_OPS = [DynamicShiftMaxReference, ResizeBilinearReference,
+                 MicroFactorizedDepthwiseReference]
 
 
 def _random_dsm(channels, fusions, groups, seed):
@@ -95,14 +112,45 @@ def test_export_is_one_node_that_means_the_fused_layer(fusions, permuted):
     np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
 
 
+def _random_separable(in_channels, mid, out, kernel, stride, dilation, groups, seed):
+    torch.manual_seed(seed)
+    conv = SpatialSeparableConv(in_channels, mid, out, kernel, stride, groups, dilation).eval()
+    for bn in (conv.bn_kx1, conv.bn_1xk):
+        torch.nn.init.normal_(bn.weight, 1, 0.3)
+        torch.nn.init.normal_(bn.bias, 0, 0.5)
+    conv.switch_to_deploy()
+    return conv
+
+
+def test_depthwise_export_is_one_node_that_means_both_convs():
+    # Channel multipliers 2 and 3, stride 2, dilation 2: each case of the operator's definition.
+    conv = _random_separable(4, 8, 24, 5, 2, 2, (4, 8), seed=0)
+    x = torch.randn(2, 4, 11, 9, generator=torch.Generator().manual_seed(1))
+    model = _export(OperatorDepthwise(conv), x)
+    assert [n.op_type for n in model.graph.node if n.op_type != 'Constant'] == [
+        'MicroFactorizedDepthwise']
+    actual = ReferenceEvaluator(model, new_ops=REFERENCE_OPS).run(None, {
+        model.graph.input[0].name: x.numpy()})[0]
+    with torch.no_grad():
+        expected = conv(x)
+    assert actual.shape == (2, 24, 6, 5)
+    np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match='depthwise groups'):
+        OperatorDepthwise(_random_separable(4, 8, 8, 3, 1, 1, (1, 8), seed=0))
+
+
 def test_every_fused_layer_of_a_model_is_wrapped(build_model):
     fused = fuse_model(build_model('pose', 'm0'))
-    count = sum(isinstance(m, FusedDynamicShiftMax) for m in fused.modules())
-    with_shift_max_operator(fused)
-    assert count > 10
-    assert sum(isinstance(m, OperatorShiftMax) for m in fused.modules()) == count
+    shift_max_count = sum(isinstance(m, FusedDynamicShiftMax) for m in fused.modules())
+    separable = [m for m in fused.modules() if isinstance(m, SpatialSeparableConv)]
+    with_operators(fused)
+    assert shift_max_count > 10
+    assert sum(isinstance(m, OperatorShiftMax) for m in fused.modules()) == shift_max_count
     assert not any(isinstance(m, FusedDynamicShiftMax) and not isinstance(p, OperatorShiftMax)
                    for p in fused.modules() for m in p.children())
+    # Every depthwise one, not the stem (its k×1 conv is a full conv over the RGB channels).
+    wrapped = [m.conv for m in fused.modules() if isinstance(m, OperatorDepthwise)]
+    assert len(wrapped) == len(separable) - 1 and fused.backbone.stem not in wrapped
 
 
 class Resizes(torch.nn.Module):
@@ -176,6 +224,45 @@ def test_c_shift_max_kernel_matches_pytorch(kernels, fusions):
     torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)
 
 
+class DepthwiseShape(ctypes.Structure):
+    """MicronetDepthwiseShape of kernels.h."""
+    _fields_ = [(name, ctypes.c_int64) for name in (
+        'in_channels', 'mid_channels', 'mult1', 'mult2', 'in_height', 'in_width', 'out_height',
+        'out_width', 'kernel', 'stride', 'dilation', 'padding')]
+
+
+# (C, multipliers, H, W, k, stride, dilation): MicroNet's 3 and 5 taps at stride 1 and 2, a kernel
+# size and dilation of no specialised loop, maps narrower than the padding, a wide row.
+@pytest.mark.parametrize('channels, mults, size, kernel, stride, dilation', [
+    (6, (1, 1), (32, 24), 5, 1, 1), (3, (2, 2), (13, 10), 3, 2, 1), (4, (1, 3), (9, 7), 5, 2, 1),
+    (2, (1, 1), (12, 9), 7, 1, 3), (3, (1, 1), (2, 1), 5, 1, 1), (2, (1, 1), (5, 300), 3, 1, 1)])
+def test_c_depthwise_kernel_matches_pytorch(kernels, channels, mults, size, kernel, stride,
+                                            dilation):
+    run = kernels.micronet_micro_factorized_depthwise_rows
+    run.argtypes = [ctypes.c_void_p] * 6 + [ctypes.POINTER(DepthwiseShape), ctypes.c_void_p,
+                                            ctypes.c_int64, ctypes.c_int64]
+    scratch = kernels.micronet_micro_factorized_depthwise_scratch
+    scratch.argtypes, scratch.restype = [ctypes.POINTER(DepthwiseShape)], ctypes.c_int64
+    mid, padding = channels * mults[0], dilation * (kernel // 2)
+    conv = _random_separable(channels, mid, mid * mults[1], kernel, stride, dilation,
+                             (channels, mid), seed=kernel)
+    x = torch.randn(2, channels, *size, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        expected = conv(x)
+    kx1, one_by_k = conv.conv_kx1, conv.conv_1xk
+    shape = DepthwiseShape(channels, mid, *mults, *size, *expected.shape[-2:], kernel, stride,
+                           dilation, padding)
+    # NaN scratch: the kernel reads only what it wrote (its zero padding included).
+    buffer = torch.full((scratch(ctypes.byref(shape)),), float('nan'))
+    out = torch.full_like(expected, float('nan'))
+    # Two calls over disjoint (sample, channel) planes, as onnxruntime's threads make them.
+    for begin, end in ((0, 3), (3, 2 * mid)):
+        run(x.data_ptr(), kx1.weight.data_ptr(), kx1.bias.data_ptr(), one_by_k.weight.data_ptr(),
+            one_by_k.bias.data_ptr(), out.data_ptr(), ctypes.byref(shape), buffer.data_ptr(),
+            begin, end)
+    torch.testing.assert_close(out, expected, rtol=0, atol=2e-5)
+
+
 @pytest.fixture(scope='module')
 def library():
     try:
@@ -195,9 +282,10 @@ def test_onnxruntime_with_the_operators_matches_pytorch(library, build_model, tm
     count = sum(n.op_type == 'DynamicShiftMax' for n in graph.node)
     assert count == sum(isinstance(m, FusedDynamicShiftMax) for m in fuse_model(model).modules())
     assert nodes < standard_nodes - 4 * count
-    # Every bilinear resize (pose: the head's two ×2, segmentation: the head's and the final one).
-    assert {n.op_type for n in graph.node if n.domain == DOMAIN} == {'DynamicShiftMax',
-                                                                       'ResizeBilinear'}
+    # Every bilinear resize (pose: the head's two ×2, segmentation: the head's and the final one)
+    # and every depthwise conv pair.
+    assert {n.op_type for n in graph.node if n.domain == DOMAIN} == {
+        'DynamicShiftMax', 'ResizeBilinear', 'MicroFactorizedDepthwise'}
     assert 'Resize' not in {n.op_type for n in graph.node}
     x = torch.randn(3, 3, *shape, generator=torch.Generator().manual_seed(5))
     with torch.no_grad():

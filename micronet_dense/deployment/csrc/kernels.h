@@ -17,4 +17,18 @@ void micronet_resize_bilinear_rows(const float *x, float *y, int64_t in_height, 
 /* The column tables of micronet_resize_bilinear_rows for in_width -> out_width. */
 void micronet_resize_bilinear_columns(int64_t in_width, int64_t out_width, int64_t *left,
                                       float *right_weight);
+/* Micro-Factorized depthwise conv: see micro_factorized_depthwise_kernel.c. */
+typedef struct {
+  int64_t in_channels, mid_channels, mult1, mult2; /* mid = in * mult1, out = mid * mult2 */
+  int64_t in_height, in_width, out_height, out_width;
+  int64_t kernel, stride, dilation, padding;
+} MicronetDepthwiseShape;
+
+/* Rows are (sample, mid channel) planes, each giving mult2 output planes; `scratch` holds
+ * micronet_micro_factorized_depthwise_scratch(shape) floats, for one caller at a time. */
+void micronet_micro_factorized_depthwise_rows(const float *x, const float *w1, const float *bias1,
+                                              const float *w2, const float *bias2, float *y,
+                                              const MicronetDepthwiseShape *shape, float *scratch,
+                                              int64_t begin, int64_t end);
+int64_t micronet_micro_factorized_depthwise_scratch(const MicronetDepthwiseShape *shape);
 #endif

@@ -2,6 +2,8 @@
  *
  * - DynamicShiftMax(x (B, C, H, W), coef (B, 2K*C, 1, 1), index1 (C,), index2 (C,)) -> (B, C, H, W)
  * - ResizeBilinear(x (B, C, H, W), size (2,) int64 = (OH, OW)) -> (B, C, OH, OW)
+ * - MicroFactorizedDepthwise(x (B, C, H, W), w1 (M, 1, k, 1), bias1 (M,), w2 (O, 1, 1, k),
+ *   bias2 (O,), config (3,) int64 = (stride, dilation, padding)) -> (B, O, OH, OW)
  *
  * Each checks its inputs, allocates the output and runs its kernel (kernels.h) over the output rows
  * on the session's intra-op threads. Built against onnxruntime's C API header; loaded with
@@ -17,6 +19,7 @@
 #define DOMAIN "micronet"
 #define SHIFT_MAX_INPUTS 4
 #define RESIZE_INPUTS 2
+#define DEPTHWISE_INPUTS 6
 /* Rows handed to one thread-pool task: about this many output elements each. */
 #define ELEMENTS_PER_TASK 16384
 
@@ -64,14 +67,21 @@ static OrtStatus *output(OrtKernelContext *context, const int64_t *dims, float *
   return ort->GetTensorMutableData(value, (void **)data);
 }
 
-/* Runs task(work, t) for every task t of `rows` rows of `row_elements` elements. */
+/* Rows of `row_elements` output elements each that one thread-pool task takes. */
+static int64_t task_rows(int64_t row_elements) {
+  return row_elements < ELEMENTS_PER_TASK ? ELEMENTS_PER_TASK / (row_elements > 0 ? row_elements : 1)
+                                          : 1;
+}
+
+static int64_t task_count(int64_t rows, int64_t rows_per_task) {
+  return (rows + rows_per_task - 1) / rows_per_task;
+}
+
+/* Runs task(work, t) for every task t of `rows_per_task` of the `rows` rows. */
 static OrtStatus *parallel_rows(OrtKernelContext *context, void (*task)(void *, size_t),
-                                void *work, int64_t rows, int64_t row_elements,
-                                int64_t *rows_per_task) {
-  *rows_per_task = row_elements < ELEMENTS_PER_TASK
-                       ? ELEMENTS_PER_TASK / (row_elements > 0 ? row_elements : 1) : 1;
-  const size_t tasks = (size_t)((rows + *rows_per_task - 1) / *rows_per_task);
-  return ort->KernelContext_ParallelFor(context, task, tasks, 0, work);
+                                void *work, int64_t rows, int64_t rows_per_task) {
+  return ort->KernelContext_ParallelFor(context, task, (size_t)task_count(rows, rows_per_task), 0,
+                                        work);
 }
 
 static int64_t task_end(size_t task, int64_t rows_per_task, int64_t rows) {
@@ -122,8 +132,8 @@ static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
                        channels, dims[0][2] * dims[0][3], dims[1][1] / (2 * channels),
                        batch * channels, 1};
   RETURN_IF_ERROR(output(context, dims[0], &work.y));
-  return parallel_rows(context, shift_max_task, &work, work.rows, work.plane,
-                       &work.rows_per_task);
+  work.rows_per_task = task_rows(work.plane);
+  return parallel_rows(context, shift_max_task, &work, work.rows, work.rows_per_task);
 }
 
 /* ---- ResizeBilinear ---- */
@@ -169,11 +179,80 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   } else {
     micronet_resize_bilinear_columns(work.in_width, work.out_width, work.left,
                                      work.right_weight);
-    status = parallel_rows(context, resize_task, &work, work.rows, work.out_width,
-                           &work.rows_per_task);
+    work.rows_per_task = task_rows(work.out_width);
+    status = parallel_rows(context, resize_task, &work, work.rows, work.rows_per_task);
   }
   free(work.left);
   free(work.right_weight);
+  return status;
+}
+
+/* ---- MicroFactorizedDepthwise ---- */
+
+typedef struct {
+  const float *x, *w1, *bias1, *w2, *bias2;
+  float *y, *scratch_rows;
+  MicronetDepthwiseShape shape;
+  int64_t rows, rows_per_task, scratch;
+} DepthwiseWork;
+
+static void depthwise_task(void *data, size_t task) {
+  const DepthwiseWork *w = (const DepthwiseWork *)data;
+  micronet_micro_factorized_depthwise_rows(w->x, w->w1, w->bias1, w->w2, w->bias2, w->y, &w->shape,
+                                           w->scratch_rows + (int64_t)task * w->scratch,
+                                           (int64_t)task * w->rows_per_task,
+                                           task_end(task, w->rows_per_task, w->rows));
+}
+
+/* Output size of a conv along one axis, or 0 when the window does not fit. */
+static int64_t conv_size(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
+                         int64_t padding) {
+  const int64_t span = in + 2 * padding - dilation * (kernel - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+static OrtStatus *depthwise_compute(void *kernel, OrtKernelContext *context) {
+  (void)kernel;
+  int64_t dims[DEPTHWISE_INPUTS][4];
+  size_t rank[DEPTHWISE_INPUTS];
+  void *data[DEPTHWISE_INPUTS];
+  RETURN_IF_ERROR(inputs(context, DEPTHWISE_INPUTS, dims, rank, data));
+  const int64_t *x = dims[0], *w1 = dims[1], *w2 = dims[3], *config = (const int64_t *)data[5];
+  if (rank[0] != 4 || x[1] <= 0) {
+    return invalid(DOMAIN ".MicroFactorizedDepthwise: x must be (B, C, H, W) with C > 0");
+  }
+  if (rank[1] != 4 || w1[1] != 1 || w1[3] != 1 || w1[0] <= 0 || w1[0] % x[1] || rank[2] != 1 ||
+      dims[2][0] != w1[0] || rank[3] != 4 || w2[1] != 1 || w2[2] != 1 || w2[3] != w1[2] ||
+      w2[0] <= 0 || w2[0] % w1[0] || rank[4] != 1 || dims[4][0] != w2[0]) {
+    return invalid(DOMAIN ".MicroFactorizedDepthwise: the weights must be (M, 1, k, 1) and "
+                   "(O, 1, 1, k) with biases (M,) and (O,), M a multiple of C, O one of M");
+  }
+  if (rank[5] != 1 || dims[5][0] != 3 || config[0] < 1 || config[1] < 1 || config[2] < 0) {
+    return invalid(DOMAIN ".MicroFactorizedDepthwise: config must be (stride >= 1, "
+                   "dilation >= 1, padding >= 0)");
+  }
+  MicronetDepthwiseShape shape = {x[1], w1[0], w1[0] / x[1], w2[0] / w1[0], x[2], x[3], 0, 0,
+                                  w1[2], config[0], config[1], config[2]};
+  shape.out_height = conv_size(x[2], shape.kernel, shape.stride, shape.dilation, shape.padding);
+  shape.out_width = conv_size(x[3], shape.kernel, shape.stride, shape.dilation, shape.padding);
+  if (shape.out_height == 0 || shape.out_width == 0) {
+    return invalid(DOMAIN ".MicroFactorizedDepthwise: the kernel is larger than the padded input");
+  }
+  const int64_t out_dims[4] = {x[0], w2[0], shape.out_height, shape.out_width};
+  DepthwiseWork work = {(const float *)data[0], (const float *)data[1], (const float *)data[2],
+                        (const float *)data[3], (const float *)data[4], NULL, NULL, shape,
+                        x[0] * w1[0], 1, 0};
+  work.scratch = micronet_micro_factorized_depthwise_scratch(&shape);
+  RETURN_IF_ERROR(output(context, out_dims, &work.y));
+  work.rows_per_task = task_rows(shape.mult2 * shape.out_height * shape.out_width);
+  work.scratch_rows =
+      malloc(sizeof(float) * (size_t)(task_count(work.rows, work.rows_per_task) * work.scratch));
+  if (!work.scratch_rows) {
+    return ort->CreateStatus(ORT_FAIL, DOMAIN ".MicroFactorizedDepthwise: out of memory");
+  }
+  OrtStatus *status =
+      parallel_rows(context, depthwise_task, &work, work.rows, work.rows_per_task);
+  free(work.scratch_rows);
   return status;
 }
 
@@ -190,9 +269,14 @@ static OrtStatus *create_kernel(const OrtCustomOp *op, const OrtApi *api,
 static void destroy_kernel(void *kernel) { (void)kernel; }
 static const char *shift_max_name(const OrtCustomOp *op) { (void)op; return "DynamicShiftMax"; }
 static const char *resize_name(const OrtCustomOp *op) { (void)op; return "ResizeBilinear"; }
+static const char *depthwise_name(const OrtCustomOp *op) {
+  (void)op;
+  return "MicroFactorizedDepthwise";
+}
 static const char *provider(const OrtCustomOp *op) { (void)op; return NULL; } /* CPU */
 static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return SHIFT_MAX_INPUTS; }
 static size_t resize_inputs(const OrtCustomOp *op) { (void)op; return RESIZE_INPUTS; }
+static size_t depthwise_inputs(const OrtCustomOp *op) { (void)op; return DEPTHWISE_INPUTS; }
 static size_t one_output(const OrtCustomOp *op) { (void)op; return 1; }
 
 /* Float tensors first, then int64 (indices, sizes). */
@@ -204,6 +288,11 @@ static ONNXTensorElementDataType shift_max_input_type(const OrtCustomOp *op, siz
 static ONNXTensorElementDataType resize_input_type(const OrtCustomOp *op, size_t index) {
   (void)op;
   return index < 1 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+}
+
+static ONNXTensorElementDataType depthwise_input_type(const OrtCustomOp *op, size_t index) {
+  (void)op;
+  return index < 5 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
 }
 
 static ONNXTensorElementDataType float_output(const OrtCustomOp *op, size_t index) {
@@ -237,6 +326,7 @@ static OrtMemType memory_type(const OrtCustomOp *op, size_t index) {
 static const OrtCustomOp operators[] = {
     OPERATOR(shift_max_name, shift_max_inputs, shift_max_input_type, shift_max_compute),
     OPERATOR(resize_name, resize_inputs, resize_input_type, resize_compute),
+    OPERATOR(depthwise_name, depthwise_inputs, depthwise_input_type, depthwise_compute),
 };
 
 /* The domain outlives every session that uses it: it is created once and never released. */

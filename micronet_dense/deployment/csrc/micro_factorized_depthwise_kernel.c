@@ -1,0 +1,140 @@
+/* Micro-Factorized depthwise conv in one pass (the inference form of SpatialSeparableConv with
+ * depthwise groups): a k×1 depthwise conv (stride s along rows) then a 1×k depthwise conv (stride s
+ * along columns), both with bias, each with a channel multiplier:
+ *   t[b, m]  = bias1[m] + sum_i w1[m, i] * x[b, m / mult1] shifted by i * dilation - padding rows,
+ *   y[b, o]  = bias2[o] + sum_i w2[o, i] * t[b, o / mult2] shifted likewise along columns,
+ * zero padded. t is computed a band of rows at a time into a buffer of the calling thread, so the
+ * tensor between the two convs is never written out. Each tap runs as one loop over the whole
+ * band (MicroNet's maps are often only 12-48 columns wide, too short for row-by-row loops);
+ * with stride 1 the 1×k taps also run over the band as if it were one row, and the `padding`
+ * columns at either edge, where that reads a neighbouring row, are computed again exactly.
+ * Plain C, no dependencies. */
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels.h"
+
+/* Elements of t per band: a few kB, so that a band stays in the L1/L2 cache. */
+#define BAND_ELEMENTS 2048
+
+static int64_t band_rows(const MicronetDepthwiseShape *s) {
+  const int64_t rows = BAND_ELEMENTS / s->in_width;
+  return rows < 1 ? 1 : rows;
+}
+
+int64_t micronet_micro_factorized_depthwise_scratch(const MicronetDepthwiseShape *s) {
+  return band_rows(s) * s->in_width + s->in_width + 2 * s->padding;
+}
+
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* dst[q] = bias + sum_i weight[i] * src[q * stride + i * step] for q < n: all k taps of an element
+ * at once, so that it is read k times from the cache and written once. */
+static inline __attribute__((always_inline)) void taps(const float *restrict src, int64_t stride,
+                                                       int64_t step, const float *restrict weight,
+                                                       int64_t k, float bias, float *restrict dst,
+                                                       int64_t n) {
+  for (int64_t q = 0; q < n; ++q) {
+    float sum = bias;
+    for (int64_t i = 0; i < k; ++i) sum += weight[i] * src[q * stride + i * step];
+    dst[q] = sum;
+  }
+}
+
+/* taps() with MicroNet's kernel sizes and strides as constants, so that the compiler unrolls the
+ * taps and vectorizes over q. */
+static void all_taps(const float *restrict src, int64_t stride, int64_t step,
+                     const float *restrict weight, int64_t k, float bias, float *restrict dst,
+                     int64_t n) {
+  if (stride == 1 && k == 3) {
+    taps(src, 1, step, weight, 3, bias, dst, n);
+  } else if (stride == 1 && k == 5) {
+    taps(src, 1, step, weight, 5, bias, dst, n);
+  } else if (stride == 2 && k == 3) {
+    taps(src, 2, step, weight, 3, bias, dst, n);
+  } else if (stride == 2 && k == 5) {
+    taps(src, 2, step, weight, 5, bias, dst, n);
+  } else {
+    taps(src, stride, step, weight, k, bias, dst, n);
+  }
+}
+
+/* Rows [r0, r1) of t from the input plane `in`, tap by tap (rows near the image's edges). */
+static void column_taps_by_tap(const float *restrict in, const float *restrict weight, float bias,
+                               float *restrict t, int64_t r0, int64_t r1,
+                               const MicronetDepthwiseShape *s) {
+  const int64_t width = s->in_width;
+  for (int64_t q = 0; q < (r1 - r0) * width; ++q) t[q] = bias;
+  for (int64_t i = 0; i < s->kernel; ++i) {
+    /* Output row r reads input row r * stride + shift when it lies inside the image. */
+    const int64_t shift = i * s->dilation - s->padding;
+    const int64_t lo = max64(r0, (max64(-shift, 0) + s->stride - 1) / s->stride);
+    const int64_t hi = min64(r1, s->in_height - shift <= 0 ? 0
+                                 : (s->in_height - shift - 1) / s->stride + 1);
+    const float tap = weight[i];
+    for (int64_t r = lo; r < hi; ++r) {
+      const float *restrict src = in + (r * s->stride + shift) * width;
+      float *restrict dst = t + (r - r0) * width;
+      for (int64_t w = 0; w < width; ++w) dst[w] += tap * src[w];
+    }
+  }
+}
+
+/* Rows [r0, r1) of t, (r1 - r0) × in_width, from the input plane `in`. */
+static void column_taps(const float *restrict in, const float *restrict weight, float bias,
+                        float *restrict t, int64_t r0, int64_t r1,
+                        const MicronetDepthwiseShape *s) {
+  const int64_t width = s->in_width, pad = s->padding, span = (s->kernel - 1) * s->dilation;
+  /* Rows [a, b) read every tap inside the image. */
+  const int64_t a = min64(r1, max64(r0, (pad + s->stride - 1) / s->stride));
+  const int64_t b = max64(a, min64(r1, s->in_height + pad - span <= 0 ? 0
+                                       : (s->in_height + pad - span - 1) / s->stride + 1));
+  column_taps_by_tap(in, weight, bias, t, r0, a, s);
+  if (s->stride == 1) {
+    all_taps(in + (a - pad) * width, 1, s->dilation * width, weight, s->kernel, bias,
+             t + (a - r0) * width, (b - a) * width);
+  } else {
+    for (int64_t r = a; r < b; ++r) {
+      all_taps(in + (r * s->stride - pad) * width, 1, s->dilation * width, weight, s->kernel,
+               bias, t + (r - r0) * width, width);
+    }
+  }
+  column_taps_by_tap(in, weight, bias, t + (b - r0) * width, b, r1, s);
+}
+
+/* Output rows [r0, r1) (`out` at row r0) from the band t of the same rows, each row through
+ * `padded`, which has `padding` zeros on either side. */
+static void row_taps(const float *restrict t, const float *restrict weight, float bias,
+                     float *restrict out, float *restrict padded, int64_t r0, int64_t r1,
+                     const MicronetDepthwiseShape *s) {
+  for (int64_t r = 0; r < r1 - r0; ++r) {
+    memcpy(padded + s->padding, t + r * s->in_width, sizeof(float) * (size_t)s->in_width);
+    all_taps(padded, s->stride, s->dilation, weight, s->kernel, bias, out + r * s->out_width,
+             s->out_width);
+  }
+}
+
+void micronet_micro_factorized_depthwise_rows(const float *x, const float *w1, const float *bias1,
+                                              const float *w2, const float *bias2, float *y,
+                                              const MicronetDepthwiseShape *s, float *scratch,
+                                              int64_t begin, int64_t end) {
+  const int64_t k = s->kernel, band = band_rows(s), in_plane = s->in_height * s->in_width;
+  const int64_t out_plane = s->out_height * s->out_width, mult2 = s->mult2;
+  float *t = scratch, *padded = scratch + band * s->in_width;
+  memset(padded, 0, sizeof(float) * (size_t)(s->in_width + 2 * s->padding));
+  for (int64_t plane = begin; plane < end; ++plane) {
+    const int64_t b = plane / s->mid_channels, m = plane % s->mid_channels;
+    const float *in = x + (b * s->in_channels + m / s->mult1) * in_plane;
+    float *out = y + (b * s->mid_channels + m) * mult2 * out_plane;
+    for (int64_t r0 = 0; r0 < s->out_height; r0 += band) {
+      const int64_t r1 = min64(r0 + band, s->out_height);
+      column_taps(in, w1 + m * k, bias1[m], t, r0, r1, s);
+      for (int64_t j = 0; j < mult2; ++j) {
+        const int64_t o = m * mult2 + j;
+        row_taps(t, w2 + o * k, bias2[o], out + j * out_plane + r0 * s->out_width, padded, r0,
+                 r1, s);
+      }
+    }
+  }
+}
