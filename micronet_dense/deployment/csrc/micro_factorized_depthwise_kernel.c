@@ -4,11 +4,11 @@
  *   t[b, m]  = bias1[m] + sum_i w1[m, i] * x[b, m / mult1] shifted by i * dilation - padding rows,
  *   y[b, o]  = bias2[o] + sum_i w2[o, i] * t[b, o / mult2] shifted likewise along columns,
  * zero padded. t is computed a band of rows at a time into a buffer of the calling thread, so the
- * tensor between the two convs is never written out. Each tap runs as one loop over the whole
- * band (MicroNet's maps are often only 12-48 columns wide, too short for row-by-row loops);
- * with stride 1 the 1×k taps also run over the band as if it were one row, and the `padding`
- * columns at either edge, where that reads a neighbouring row, are computed again exactly.
- * Plain C, no dependencies. */
+ * tensor between the two convs is never written out. Every element takes its k taps at once
+ * (read k times from the cache, written once). With stride 1 the k×1 taps of the rows whose
+ * window lies inside the image run as one loop over the band (MicroNet's maps are often only
+ * 12-48 columns wide, too short for row-by-row loops); the 1×k taps run row by row over a copy of
+ * the row with its zero padding. Plain C, no dependencies. */
 #include <stdint.h>
 #include <string.h>
 
@@ -29,8 +29,7 @@ int64_t micronet_micro_factorized_depthwise_scratch(const MicronetDepthwiseShape
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
-/* dst[q] = bias + sum_i weight[i] * src[q * stride + i * step] for q < n: all k taps of an element
- * at once, so that it is read k times from the cache and written once. */
+/* dst[q] = bias + sum_i weight[i] * src[q * stride + i * step] for q < n. */
 static inline __attribute__((always_inline)) void taps(const float *restrict src, int64_t stride,
                                                        int64_t step, const float *restrict weight,
                                                        int64_t k, float bias, float *restrict dst,
@@ -91,7 +90,7 @@ static void column_taps(const float *restrict in, const float *restrict weight, 
   const int64_t b = max64(a, min64(r1, s->in_height + pad - span <= 0 ? 0
                                        : (s->in_height + pad - span - 1) / s->stride + 1));
   column_taps_by_tap(in, weight, bias, t, r0, a, s);
-  if (s->stride == 1) {
+  if (s->stride == 1 && b > a) {
     all_taps(in + (a - pad) * width, 1, s->dilation * width, weight, s->kernel, bias,
              t + (a - r0) * width, (b - a) * width);
   } else {
