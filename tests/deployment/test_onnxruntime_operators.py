@@ -191,7 +191,8 @@ def kernels():
 def test_c_resize_kernel_matches_pytorch(kernels, in_size, out_size):
     i64, f32 = ctypes.c_int64, ctypes.c_void_p
     kernels.micronet_resize_bilinear_columns.argtypes = [i64, i64, f32, f32]
-    kernels.micronet_resize_bilinear_rows.argtypes = [f32, f32] + [i64] * 4 + [f32, f32, i64, i64]
+    kernels.micronet_resize_bilinear_rows.argtypes = [f32, f32] + [i64] * 4 + [f32, f32, i64, i64,
+                                                                              f32]
     x = torch.randn(2, 3, *in_size, generator=torch.Generator().manual_seed(0))
     expected = F.interpolate(x, size=out_size, mode='bilinear', align_corners=False)
     left = torch.empty(out_size[1], dtype=torch.int64)
@@ -199,10 +200,12 @@ def test_c_resize_kernel_matches_pytorch(kernels, in_size, out_size):
     kernels.micronet_resize_bilinear_columns(in_size[1], out_size[1], left.data_ptr(),
                                              weight.data_ptr())
     out = torch.full_like(expected, float('nan'))
+    blend = torch.full((in_size[1],), float('nan'))  # scratch the kernel writes before it reads
     rows = 2 * 3 * out_size[0]
     for begin, end in ((0, rows // 3), (rows // 3, rows)):
         kernels.micronet_resize_bilinear_rows(x.data_ptr(), out.data_ptr(), *in_size, *out_size,
-                                              left.data_ptr(), weight.data_ptr(), begin, end)
+                                              left.data_ptr(), weight.data_ptr(), begin, end,
+                                              blend.data_ptr())
     torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)
 
 

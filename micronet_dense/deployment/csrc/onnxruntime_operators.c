@@ -143,7 +143,7 @@ typedef struct {
   float *y;
   int64_t in_height, in_width, out_height, out_width, rows, rows_per_task;
   int64_t *left;
-  float *right_weight;
+  float *right_weight, *blend; /* blend: in_width floats per task */
 } ResizeWork;
 
 static void resize_task(void *data, size_t task) {
@@ -151,7 +151,8 @@ static void resize_task(void *data, size_t task) {
   micronet_resize_bilinear_rows(w->x, w->y, w->in_height, w->in_width, w->out_height,
                                 w->out_width, w->left, w->right_weight,
                                 (int64_t)task * w->rows_per_task,
-                                task_end(task, w->rows_per_task, w->rows));
+                                task_end(task, w->rows_per_task, w->rows),
+                                w->blend + (int64_t)task * w->in_width);
 }
 
 static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
@@ -169,21 +170,23 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   }
   const int64_t out_dims[4] = {dims[0][0], dims[0][1], size[0], size[1]};
   ResizeWork work = {(const float *)data[0], NULL, dims[0][2], dims[0][3], size[0], size[1],
-                     dims[0][0] * dims[0][1] * size[0], 1, NULL, NULL};
+                     dims[0][0] * dims[0][1] * size[0], task_rows(size[1]), NULL, NULL, NULL};
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
   work.left = malloc(sizeof(int64_t) * (size_t)size[1]);
   work.right_weight = malloc(sizeof(float) * (size_t)size[1]);
+  work.blend = malloc(sizeof(float) *
+                      (size_t)(task_count(work.rows, work.rows_per_task) * work.in_width));
   OrtStatus *status = NULL;
-  if (!work.left || !work.right_weight) {
+  if (!work.left || !work.right_weight || !work.blend) {
     status = ort->CreateStatus(ORT_FAIL, DOMAIN ".ResizeBilinear: out of memory");
   } else {
     micronet_resize_bilinear_columns(work.in_width, work.out_width, work.left,
                                      work.right_weight);
-    work.rows_per_task = task_rows(work.out_width);
     status = parallel_rows(context, resize_task, &work, work.rows, work.rows_per_task);
   }
   free(work.left);
   free(work.right_weight);
+  free(work.blend);
   return status;
 }
 
