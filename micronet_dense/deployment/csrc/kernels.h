@@ -19,6 +19,7 @@ void micronet_resize_bilinear_rows(const float *x, float *y, int64_t in_height, 
 /* The column tables of micronet_resize_bilinear_rows for in_width -> out_width. */
 void micronet_resize_bilinear_columns(int64_t in_width, int64_t out_width, int64_t *left,
                                       float *right_weight);
+
 /* Micro-Factorized depthwise conv: see micro_factorized_depthwise_kernel.c. */
 typedef struct {
   int64_t in_channels, mid_channels, mult1, mult2; /* mid = in * mult1, out = mid * mult2 */

@@ -20,6 +20,7 @@
 #define SHIFT_MAX_INPUTS 4
 #define RESIZE_INPUTS 2
 #define DEPTHWISE_INPUTS 6
+#define MAX_INPUTS DEPTHWISE_INPUTS
 /* Rows handed to one thread-pool task: about this many output elements each. */
 #define ELEMENTS_PER_TASK 16384
 
@@ -51,11 +52,16 @@ static OrtStatus *input(OrtKernelContext *context, size_t index, int64_t *dims, 
   return ort->GetTensorMutableData((OrtValue *)value, data);
 }
 
-/* input() of the first `count` inputs. */
-static OrtStatus *inputs(OrtKernelContext *context, size_t count, int64_t (*dims)[4], size_t *rank,
-                         void **data) {
+/* The first `count` inputs of an operator (count <= MAX_INPUTS), read by input(). */
+typedef struct {
+  int64_t dims[MAX_INPUTS][4];
+  size_t rank[MAX_INPUTS];
+  void *data[MAX_INPUTS];
+} Inputs;
+
+static OrtStatus *inputs(OrtKernelContext *context, size_t count, Inputs *in) {
   for (size_t i = 0; i < count; ++i) {
-    RETURN_IF_ERROR(input(context, i, dims[i], &rank[i], &data[i]));
+    RETURN_IF_ERROR(input(context, i, in->dims[i], &in->rank[i], &in->data[i]));
   }
   return NULL;
 }
@@ -69,8 +75,8 @@ static OrtStatus *output(OrtKernelContext *context, const int64_t *dims, float *
 
 /* Rows of `row_elements` output elements each that one thread-pool task takes. */
 static int64_t task_rows(int64_t row_elements) {
-  return row_elements < ELEMENTS_PER_TASK ? ELEMENTS_PER_TASK / (row_elements > 0 ? row_elements : 1)
-                                          : 1;
+  if (row_elements >= ELEMENTS_PER_TASK) return 1;
+  return ELEMENTS_PER_TASK / (row_elements > 0 ? row_elements : 1);
 }
 
 static int64_t task_count(int64_t rows, int64_t rows_per_task) {
@@ -107,19 +113,17 @@ static void shift_max_task(void *data, size_t task) {
 
 static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
   (void)kernel;
-  int64_t dims[SHIFT_MAX_INPUTS][4];
-  size_t rank[SHIFT_MAX_INPUTS];
-  void *data[SHIFT_MAX_INPUTS];
-  RETURN_IF_ERROR(inputs(context, SHIFT_MAX_INPUTS, dims, rank, data));
-  if (rank[0] != 4) return invalid(DOMAIN ".DynamicShiftMax: x must be (B, C, H, W)");
-  const int64_t batch = dims[0][0], channels = dims[0][1];
-  if (rank[1] != 4 || dims[1][0] != batch || dims[1][2] != 1 || dims[1][3] != 1 ||
-      channels <= 0 || (dims[1][1] != 2 * channels && dims[1][1] != 4 * channels)) {
+  Inputs in;
+  RETURN_IF_ERROR(inputs(context, SHIFT_MAX_INPUTS, &in));
+  if (in.rank[0] != 4) return invalid(DOMAIN ".DynamicShiftMax: x must be (B, C, H, W)");
+  const int64_t batch = in.dims[0][0], channels = in.dims[0][1];
+  if (in.rank[1] != 4 || in.dims[1][0] != batch || in.dims[1][2] != 1 || in.dims[1][3] != 1 ||
+      channels <= 0 || (in.dims[1][1] != 2 * channels && in.dims[1][1] != 4 * channels)) {
     return invalid(DOMAIN ".DynamicShiftMax: coef must be (B, 2K*C, 1, 1) with K = 1 or 2");
   }
-  const int64_t *index[2] = {(const int64_t *)data[2], (const int64_t *)data[3]};
+  const int64_t *index[2] = {(const int64_t *)in.data[2], (const int64_t *)in.data[3]};
   for (int k = 0; k < 2; ++k) {
-    if (rank[2 + k] != 1 || dims[2 + k][0] != channels) {
+    if (in.rank[2 + k] != 1 || in.dims[2 + k][0] != channels) {
       return invalid(DOMAIN ".DynamicShiftMax: index1 and index2 must be (C,)");
     }
     for (int64_t c = 0; c < channels; ++c) {
@@ -128,11 +132,11 @@ static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
       }
     }
   }
-  ShiftMaxWork work = {(const float *)data[0], (const float *)data[1], index[0], index[1], NULL,
-                       channels, dims[0][2] * dims[0][3], dims[1][1] / (2 * channels),
-                       batch * channels, 1};
-  RETURN_IF_ERROR(output(context, dims[0], &work.y));
-  work.rows_per_task = task_rows(work.plane);
+  const int64_t plane = in.dims[0][2] * in.dims[0][3];
+  ShiftMaxWork work = {(const float *)in.data[0], (const float *)in.data[1], index[0], index[1],
+                       NULL, channels, plane, in.dims[1][1] / (2 * channels), batch * channels,
+                       task_rows(plane)};
+  RETURN_IF_ERROR(output(context, in.dims[0], &work.y));
   return parallel_rows(context, shift_max_task, &work, work.rows, work.rows_per_task);
 }
 
@@ -157,20 +161,19 @@ static void resize_task(void *data, size_t task) {
 
 static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   (void)kernel;
-  int64_t dims[RESIZE_INPUTS][4];
-  size_t rank[RESIZE_INPUTS];
-  void *data[RESIZE_INPUTS];
-  RETURN_IF_ERROR(inputs(context, RESIZE_INPUTS, dims, rank, data));
-  const int64_t *size = (const int64_t *)data[1];
-  if (rank[0] != 4 || dims[0][2] <= 0 || dims[0][3] <= 0) {
+  Inputs in;
+  RETURN_IF_ERROR(inputs(context, RESIZE_INPUTS, &in));
+  const int64_t *size = (const int64_t *)in.data[1];
+  if (in.rank[0] != 4 || in.dims[0][2] <= 0 || in.dims[0][3] <= 0) {
     return invalid(DOMAIN ".ResizeBilinear: x must be (B, C, H, W) with H, W > 0");
   }
-  if (rank[1] != 1 || dims[1][0] != 2 || size[0] <= 0 || size[1] <= 0) {
+  if (in.rank[1] != 1 || in.dims[1][0] != 2 || size[0] <= 0 || size[1] <= 0) {
     return invalid(DOMAIN ".ResizeBilinear: size must be (2,), the output height and width > 0");
   }
-  const int64_t out_dims[4] = {dims[0][0], dims[0][1], size[0], size[1]};
-  ResizeWork work = {(const float *)data[0], NULL, dims[0][2], dims[0][3], size[0], size[1],
-                     dims[0][0] * dims[0][1] * size[0], task_rows(size[1]), NULL, NULL, NULL};
+  const int64_t out_dims[4] = {in.dims[0][0], in.dims[0][1], size[0], size[1]};
+  ResizeWork work = {(const float *)in.data[0], NULL, in.dims[0][2], in.dims[0][3], size[0],
+                     size[1], in.dims[0][0] * in.dims[0][1] * size[0], task_rows(size[1]), NULL,
+                     NULL, NULL};
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
   work.left = malloc(sizeof(int64_t) * (size_t)size[1]);
   work.right_weight = malloc(sizeof(float) * (size_t)size[1]);
@@ -216,21 +219,21 @@ static int64_t conv_size(int64_t in, int64_t kernel, int64_t stride, int64_t dil
 
 static OrtStatus *depthwise_compute(void *kernel, OrtKernelContext *context) {
   (void)kernel;
-  int64_t dims[DEPTHWISE_INPUTS][4];
-  size_t rank[DEPTHWISE_INPUTS];
-  void *data[DEPTHWISE_INPUTS];
-  RETURN_IF_ERROR(inputs(context, DEPTHWISE_INPUTS, dims, rank, data));
-  const int64_t *x = dims[0], *w1 = dims[1], *w2 = dims[3], *config = (const int64_t *)data[5];
-  if (rank[0] != 4 || x[1] <= 0) {
+  Inputs in;
+  RETURN_IF_ERROR(inputs(context, DEPTHWISE_INPUTS, &in));
+  const int64_t *x = in.dims[0], *w1 = in.dims[1], *w2 = in.dims[3];
+  const int64_t *config = (const int64_t *)in.data[5];
+  if (in.rank[0] != 4 || x[1] <= 0) {
     return invalid(DOMAIN ".MicroFactorizedDepthwise: x must be (B, C, H, W) with C > 0");
   }
-  if (rank[1] != 4 || w1[1] != 1 || w1[3] != 1 || w1[0] <= 0 || w1[0] % x[1] || rank[2] != 1 ||
-      dims[2][0] != w1[0] || rank[3] != 4 || w2[1] != 1 || w2[2] != 1 || w2[3] != w1[2] ||
-      w2[0] <= 0 || w2[0] % w1[0] || rank[4] != 1 || dims[4][0] != w2[0]) {
+  if (in.rank[1] != 4 || w1[1] != 1 || w1[3] != 1 || w1[0] <= 0 || w1[0] % x[1] ||
+      in.rank[2] != 1 || in.dims[2][0] != w1[0] || in.rank[3] != 4 || w2[1] != 1 || w2[2] != 1 ||
+      w2[3] != w1[2] || w2[0] <= 0 || w2[0] % w1[0] || in.rank[4] != 1 ||
+      in.dims[4][0] != w2[0]) {
     return invalid(DOMAIN ".MicroFactorizedDepthwise: the weights must be (M, 1, k, 1) and "
                    "(O, 1, 1, k) with biases (M,) and (O,), M a multiple of C, O one of M");
   }
-  if (rank[5] != 1 || dims[5][0] != 3 || config[0] < 1 || config[1] < 1 || config[2] < 0) {
+  if (in.rank[5] != 1 || in.dims[5][0] != 3 || config[0] < 1 || config[1] < 1 || config[2] < 0) {
     return invalid(DOMAIN ".MicroFactorizedDepthwise: config must be (stride >= 1, "
                    "dilation >= 1, padding >= 0)");
   }
@@ -242,12 +245,12 @@ static OrtStatus *depthwise_compute(void *kernel, OrtKernelContext *context) {
     return invalid(DOMAIN ".MicroFactorizedDepthwise: the kernel is larger than the padded input");
   }
   const int64_t out_dims[4] = {x[0], w2[0], shape.out_height, shape.out_width};
-  DepthwiseWork work = {(const float *)data[0], (const float *)data[1], (const float *)data[2],
-                        (const float *)data[3], (const float *)data[4], NULL, NULL, shape,
-                        x[0] * w1[0], 1, 0};
-  work.scratch = micronet_micro_factorized_depthwise_scratch(&shape);
+  DepthwiseWork work = {(const float *)in.data[0], (const float *)in.data[1],
+                        (const float *)in.data[2], (const float *)in.data[3],
+                        (const float *)in.data[4], NULL, NULL, shape, x[0] * w1[0],
+                        task_rows(shape.mult2 * shape.out_height * shape.out_width),
+                        micronet_micro_factorized_depthwise_scratch(&shape)};
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
-  work.rows_per_task = task_rows(shape.mult2 * shape.out_height * shape.out_width);
   work.scratch_rows =
       malloc(sizeof(float) * (size_t)(task_count(work.rows, work.rows_per_task) * work.scratch));
   if (!work.scratch_rows) {
