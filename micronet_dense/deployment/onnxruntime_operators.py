@@ -7,9 +7,10 @@ on one thread. The library's operators, in the ``micronet`` domain, run on onnxr
 threads and pass over each tensor once:
 
 * ``DynamicShiftMax(x, coef, index1, index2)``: ``x`` (B, C, H, W) float32; ``coef``
-  (B, 2K·C, 1, 1) float32, ordered [a1, b1, a2, b2]; ``index1``, ``index2`` (C,) int64 channel
-  gathers → (B, C, H, W), ``max_k(x[:, index1]·a_k + x[:, index2]·b_k)`` (the hyper-function,
-  pooling, two 1×1 convs and a clamp, stays in standard nodes);
+  (B, 2K·C) or (B, 2K·C, 1, 1) float32, ordered [a1, b1, a2, b2]; ``index1``, ``index2`` (C,)
+  int64 channel gathers → (B, C, H, W), ``max_k(x[:, index1]·a_k + x[:, index2]·b_k)`` (the
+  hyper-function, pooling, two linear layers and a clamp, stays in standard nodes; the export
+  passes (B, 2K·C));
 * ``ResizeBilinear(x, size)``: ``x`` (B, C, H, W) float32, ``size`` (2,) int64 → (B, C, *size),
   ``F.interpolate(x, size, mode='bilinear', align_corners=False)``;
 * ``MicroFactorizedDepthwise(x, w1, bias1, w2, bias2, config)``: the fused Micro-Factorized
@@ -20,6 +21,9 @@ threads and pass over each tensor once:
   convs in its blocked layout, with a layout conversion before and after them that costs as much
   as the convs (a quarter of m3 pose at batch 32); the operator stays in the plain layout of its
   neighbours and never writes the tensor between the two convs.
+
+The export with the operators also writes the 1×1 convs that onnxruntime would put in its blocked
+layout as MatMuls (:class:`PointwiseMatMul`), so that the tensors between operators stay plain.
 
 Building it needs a C compiler (``$CC``, default ``cc``) and onnxruntime's C API header
 ``onnxruntime_c_api.h``, which the onnxruntime wheel does not ship: it is in the ``include/``
@@ -125,7 +129,7 @@ class _ShiftMaxFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, coef, index1, index2):
-        return shift_max(x, coef, index1, index2)
+        return shift_max(x, coef.view(*coef.shape, 1, 1), index1, index2)
 
     @staticmethod
     def symbolic(g, x, coef, index1, index2):
@@ -147,7 +151,7 @@ class OperatorShiftMax(nn.Module):
         self.register_buffer('index1', index1, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _ShiftMaxFunction.apply(x, self.fused.coefficients(x), self.index1,
+        return _ShiftMaxFunction.apply(x, self.fused.coefficient_vectors(x), self.index1,
                                        self.fused.index2)
 
 
@@ -195,15 +199,54 @@ class OperatorDepthwise(nn.Module):
                                         kx1.stride[0], kx1.dilation[0], kx1.padding[0])
 
 
+class PointwiseMatMul(nn.Module):
+    """A 1×1 conv (stride 1, with bias, any groups G) that exports as a batched MatMul and an Add
+    instead of a Conv: onnxruntime runs some 1×1 convs in its blocked layout, and between two
+    operators, which take the plain layout, each then costs two layout conversions of the full
+    tensor.
+
+    Shapes: (B, C, H, W) -> (B, O, H, W), computed as (G, O/G, C/G) @ (B, G, C/G, H·W).
+    """
+
+    def __init__(self, conv: nn.Conv2d) -> None:
+        super().__init__()
+        if conv.kernel_size != (1, 1) or conv.stride != (1, 1) or conv.bias is None:
+            raise ValueError('PointwiseMatMul takes a 1×1 conv with stride 1 and a bias')
+        groups, out_channels = conv.groups, conv.out_channels
+        self.register_buffer('weight', conv.weight.detach().reshape(groups, out_channels // groups,
+                                                                     -1))
+        self.register_buffer('bias', conv.bias.detach().reshape(groups, -1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        groups, _, in_per_group = self.weight.shape
+        h, w = x.shape[-2:]
+        y = torch.matmul(self.weight, x.reshape(-1, groups, in_per_group, h * w)) + self.bias
+        return y.reshape(-1, self.bias.numel(), h, w)
+
+
+def is_blocked_layout_pointwise(conv: nn.Module) -> bool:
+    """Whether ``conv`` is a 1×1 conv (stride 1, with bias) that onnxruntime may run in its blocked
+    layout: its channels per group are multiples of the block, 8 floats with AVX2 and 16 with
+    AVX-512 (for a conv without groups, only the input channels count)."""
+    if not (isinstance(conv, nn.Conv2d) and conv.kernel_size == (1, 1) and conv.stride == (1, 1)
+            and conv.bias is not None):
+        return False
+    in_per_group, out_per_group = conv.in_channels // conv.groups, conv.out_channels // conv.groups
+    return in_per_group % 8 == 0 and (conv.groups == 1 or out_per_group % 8 == 0)
+
+
 def with_operators(model: nn.Module) -> nn.Module:
     """``model`` (a fused model, :func:`fuse_model`) with every :class:`FusedDynamicShiftMax`
-    wrapped in :class:`OperatorShiftMax` and every depthwise :class:`SpatialSeparableConv` in
-    :class:`OperatorDepthwise`, in place; returned."""
+    wrapped in :class:`OperatorShiftMax`, every depthwise :class:`SpatialSeparableConv` in
+    :class:`OperatorDepthwise` and every :func:`is_blocked_layout_pointwise` conv replaced by
+    :class:`PointwiseMatMul`, in place; returned."""
     for name, child in model.named_children():
         if isinstance(child, FusedDynamicShiftMax):
             setattr(model, name, OperatorShiftMax(child))
         elif isinstance(child, SpatialSeparableConv) and is_operator_depthwise(child):
             setattr(model, name, OperatorDepthwise(child))
+        elif is_blocked_layout_pointwise(child):
+            setattr(model, name, PointwiseMatMul(child))
         else:
             with_operators(child)
     return model

@@ -18,7 +18,9 @@ from micronet_dense.deployment.onnxruntime_operators import (DOMAIN, INCLUDE_DIR
                                                              KERNEL_SOURCES, OPSET_VERSION,
                                                              OperatorDepthwise, OperatorShiftMax,
                                                              OperatorUnavailable,
+                                                             PointwiseMatMul,
                                                              compile_shared_library,
+                                                             is_blocked_layout_pointwise,
                                                              operator_library, resize_as_operator,
                                                              uses_operators, with_operators)
 from micronet_dense.models.layers import (DynamicShiftMax, FusedDynamicShiftMax,
@@ -100,9 +102,12 @@ def test_export_is_one_node_that_means_the_fused_layer(fusions, permuted):
     model = _export(OperatorShiftMax(fused), x)
     assert uses_operators(model)
     assert [n.op_type for n in model.graph.node if n.domain == DOMAIN] == ['DynamicShiftMax']
-    # Of the standard form's element-wise nodes only the coefficients' clamp (Max, Min) remains.
+    # Of the standard form's element-wise nodes only the coefficients' clamp (Max, Min) remains;
+    # the hyper-function's FCs are Gemms on the pooled vector (no 1×1 convs, which onnxruntime
+    # would run in its blocked layout), and the coefficients reach the operator as (B, 2K·C).
     op_types = [n.op_type for n in model.graph.node]
-    assert not {'Gather', 'Mul', 'Add'} & set(op_types) and op_types.count('Max') == 1
+    assert not {'Gather', 'Mul', 'Add', 'Conv', 'Unsqueeze'} & set(op_types)
+    assert op_types.count('Max') == 1 and op_types.count('Gemm') == 2
     actual = ReferenceEvaluator(model, new_ops=REFERENCE_OPS).run(None, {
         model.graph.input[0].name: x.numpy()})[0]
     with torch.no_grad():
@@ -139,6 +144,38 @@ def test_depthwise_export_is_one_node_that_means_both_convs():
         OperatorDepthwise(_random_separable(4, 8, 8, 3, 1, 1, (1, 8), seed=0))
 
 
+def _random_conv(in_channels, out_channels, kernel=1, groups=1, bias=True, seed=0):
+    torch.manual_seed(seed)
+    return torch.nn.Conv2d(in_channels, out_channels, kernel, groups=groups, bias=bias).eval()
+
+
+def test_pointwise_export_is_a_matmul_that_means_the_conv():
+    conv = _random_conv(32, 48, groups=2)
+    x = torch.randn(3, 32, 5, 7, generator=torch.Generator().manual_seed(1))
+    model = _export(PointwiseMatMul(conv), x)
+    assert 'MatMul' in {n.op_type for n in model.graph.node}
+    assert 'Conv' not in {n.op_type for n in model.graph.node}
+    actual = ReferenceEvaluator(model).run(None, {model.graph.input[0].name: x.numpy()})[0]
+    with torch.no_grad():
+        expected = conv(x)
+    np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match='1×1 conv'):
+        PointwiseMatMul(_random_conv(32, 48, kernel=3))
+
+
+@pytest.mark.parametrize('conv, blocked', [
+    (_random_conv(32, 48, groups=2), True),   # 16 → 24 channels per group
+    (_random_conv(16, 1), True),              # no groups: only the input channels count
+    (_random_conv(40, 60, groups=2), False),  # 20 → 30 per group
+    (_random_conv(64, 12, groups=4), False),  # 16 → 3 per group
+    (_random_conv(3, 16), False),
+    (_random_conv(16, 16, kernel=3), False),
+    (_random_conv(16, 16, bias=False), False),
+])
+def test_blocked_layout_pointwise_convs_are_those_with_whole_blocks(conv, blocked):
+    assert is_blocked_layout_pointwise(conv) == blocked
+
+
 def test_every_fused_layer_of_a_model_is_wrapped(build_model):
     fused = fuse_model(build_model('pose', 'm0'))
     shift_max_count = sum(isinstance(m, FusedDynamicShiftMax) for m in fused.modules())
@@ -151,6 +188,9 @@ def test_every_fused_layer_of_a_model_is_wrapped(build_model):
     # Every depthwise one, not the stem (its k×1 conv is a full conv over the RGB channels).
     wrapped = [m.conv for m in fused.modules() if isinstance(m, OperatorDepthwise)]
     assert len(wrapped) == len(separable) - 1 and fused.backbone.stem not in wrapped
+    # The pose head's attention convs and final conv, among others, run as MatMuls.
+    assert sum(isinstance(m, PointwiseMatMul) for m in fused.modules()) >= 4
+    assert not any(is_blocked_layout_pointwise(m) for m in fused.modules())
 
 
 class Resizes(torch.nn.Module):
@@ -274,17 +314,22 @@ def library():
         pytest.skip(f'{err} (set ${INCLUDE_DIR_VARIABLE} to run this test)')
 
 
+def _passes(graph) -> int:
+    """Nodes that pass over a tensor: not constants, not reshapes (views)."""
+    return sum(n.op_type not in ('Constant', 'Reshape') for n in graph.node)
+
+
 @pytest.mark.parametrize('task, shape', [('pose', (64, 48)), ('seg', (64, 128))])
 def test_onnxruntime_with_the_operators_matches_pytorch(library, build_model, tmp_path, task,
                                                        shape):
     model = build_model(task, 'm0')
     path = tmp_path / 'model.onnx'
-    diff, nodes = export_onnx(model, str(path), shape, operators=True)
-    _, standard_nodes = export_onnx(model, str(tmp_path / 'standard.onnx'), shape, fast=True)
+    export_onnx(model, str(path), shape, operators=True)
+    export_onnx(model, str(tmp_path / 'standard.onnx'), shape, fast=True)
     graph = onnx.load(str(path)).graph
     count = sum(n.op_type == 'DynamicShiftMax' for n in graph.node)
     assert count == sum(isinstance(m, FusedDynamicShiftMax) for m in fuse_model(model).modules())
-    assert nodes < standard_nodes - 4 * count
+    assert _passes(graph) < _passes(onnx.load(str(tmp_path / 'standard.onnx')).graph) - 4 * count
     # Every bilinear resize (pose: the head's two ×2, segmentation: the head's and the final one)
     # and every depthwise conv pair.
     assert {n.op_type for n in graph.node if n.domain == DOMAIN} == {

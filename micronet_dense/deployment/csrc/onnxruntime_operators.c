@@ -1,6 +1,7 @@
 /* onnxruntime CPU kernels of the micronet operators (see onnxruntime_operators.py):
  *
- * - DynamicShiftMax(x (B, C, H, W), coef (B, 2K*C, 1, 1), index1 (C,), index2 (C,)) -> (B, C, H, W)
+ * - DynamicShiftMax(x (B, C, H, W), coef (B, 2K*C) or (B, 2K*C, 1, 1), index1 (C,), index2 (C,))
+ *   -> (B, C, H, W)
  * - ResizeBilinear(x (B, C, H, W), size (2,) int64 = (OH, OW)) -> (B, C, OH, OW)
  * - MicroFactorizedDepthwise(x (B, C, H, W), w1 (M, 1, k, 1), bias1 (M,), w2 (O, 1, 1, k),
  *   bias2 (O,), config (3,) int64 = (stride, dilation, padding)) -> (B, O, OH, OW)
@@ -117,9 +118,12 @@ static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
   RETURN_IF_ERROR(inputs(context, SHIFT_MAX_INPUTS, &in));
   if (in.rank[0] != 4) return invalid(DOMAIN ".DynamicShiftMax: x must be (B, C, H, W)");
   const int64_t batch = in.dims[0][0], channels = in.dims[0][1];
-  if (in.rank[1] != 4 || in.dims[1][0] != batch || in.dims[1][2] != 1 || in.dims[1][3] != 1 ||
-      channels <= 0 || (in.dims[1][1] != 2 * channels && in.dims[1][1] != 4 * channels)) {
-    return invalid(DOMAIN ".DynamicShiftMax: coef must be (B, 2K*C, 1, 1) with K = 1 or 2");
+  const int vector = in.rank[1] == 2 || (in.rank[1] == 4 && in.dims[1][2] == 1 &&
+                                         in.dims[1][3] == 1);
+  if (!vector || in.dims[1][0] != batch || channels <= 0 ||
+      (in.dims[1][1] != 2 * channels && in.dims[1][1] != 4 * channels)) {
+    return invalid(DOMAIN ".DynamicShiftMax: coef must be (B, 2K*C) or (B, 2K*C, 1, 1) with "
+                   "K = 1 or 2");
   }
   const int64_t *index[2] = {(const int64_t *)in.data[2], (const int64_t *)in.data[3]};
   for (int k = 0; k < 2; ++k) {
