@@ -7,8 +7,10 @@
  * tensor between the two convs is never written out. Every element takes its k taps at once
  * (read k times from the cache, written once). With stride 1 the k×1 taps of the rows whose
  * window lies inside the image run as one loop over the band (MicroNet's maps are often only
- * 12-48 columns wide, too short for row-by-row loops); the 1×k taps run row by row over a copy of
- * the row with its zero padding. Plain C, no dependencies. */
+ * 12-48 columns wide, too short for row-by-row loops); so do the 1×k taps with stride 1, after
+ * which the columns within `padding` of either edge are redone column by column with only their
+ * taps inside the row (with stride 2 they run row by row over a copy of the row with its zero
+ * padding). Plain C, no dependencies. */
 #include <stdint.h>
 #include <string.h>
 
@@ -22,8 +24,9 @@ static int64_t band_rows(const MicronetDepthwiseShape *s) {
   return rows < 1 ? 1 : rows;
 }
 
+/* Scratch: `padding` zeros, the band t, `padding` zeros, then a row with its padding. */
 int64_t micronet_micro_factorized_depthwise_scratch(const MicronetDepthwiseShape *s) {
-  return band_rows(s) * s->in_width + s->in_width + 2 * s->padding;
+  return band_rows(s) * s->in_width + s->in_width + 4 * s->padding;
 }
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -102,13 +105,41 @@ static void column_taps(const float *restrict in, const float *restrict weight, 
   column_taps_by_tap(in, weight, bias, t + (b - r0) * width, b, r1, s);
 }
 
-/* Output rows [r0, r1) (`out` at row r0) from the band t of the same rows, each row through
- * `padded`, which has `padding` zeros on either side. */
+/* Column c of each of the `rows` rows of out (row length `width`) from the same column of the band
+ * t, with only the taps that fall inside the row (the columns near the edges; stride 1). */
+static void edge_column(const float *restrict t, const float *restrict weight, float bias,
+                        float *restrict out, int64_t c, int64_t rows,
+                        const MicronetDepthwiseShape *s) {
+  const int64_t d = s->dilation, p = s->padding, width = s->in_width;
+  const int64_t lo = c >= p ? 0 : (p - c + d - 1) / d;
+  const int64_t hi = min64(s->kernel, (width - 1 - c + p) / d + 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *restrict src = t + r * width + c - p;
+    float sum = bias;
+    for (int64_t i = lo; i < hi; ++i) sum += weight[i] * src[i * d];
+    out[r * width + c] = sum;
+  }
+}
+
+/* Output rows [0, rows) of a band (`out` at its first row) from the band t of the same rows.
+ * With stride 1 the taps run as one loop over the band, which reads across row ends (and into
+ * the zeros around t), then the `padding` columns at either end of each row are redone with only
+ * their taps inside the row (edge_column). Otherwise each row runs through `padded`, which has `padding` zeros on either
+ * side. */
 static void row_taps(const float *restrict t, const float *restrict weight, float bias,
-                     float *restrict out, float *restrict padded, int64_t r0, int64_t r1,
+                     float *restrict out, float *restrict padded, int64_t rows,
                      const MicronetDepthwiseShape *s) {
-  for (int64_t r = 0; r < r1 - r0; ++r) {
-    memcpy(padded + s->padding, t + r * s->in_width, sizeof(float) * (size_t)s->in_width);
+  const int64_t width = s->in_width, pad = s->padding;
+  if (s->stride == 1) {
+    all_taps(t - pad, 1, s->dilation, weight, s->kernel, bias, out, rows * width);
+    for (int64_t c = 0; c < min64(pad, width); ++c) {
+      edge_column(t, weight, bias, out, c, rows, s);
+      if (width - 1 - c >= pad) edge_column(t, weight, bias, out, width - 1 - c, rows, s);
+    }
+    return;
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    memcpy(padded + pad, t + r * width, sizeof(float) * (size_t)width);
     all_taps(padded, s->stride, s->dilation, weight, s->kernel, bias, out + r * s->out_width,
              s->out_width);
   }
@@ -120,8 +151,8 @@ void micronet_micro_factorized_depthwise_rows(const float *x, const float *w1, c
                                               int64_t begin, int64_t end) {
   const int64_t k = s->kernel, band = band_rows(s), in_plane = s->in_height * s->in_width;
   const int64_t out_plane = s->out_height * s->out_width, mult2 = s->mult2;
-  float *t = scratch, *padded = scratch + band * s->in_width;
-  memset(padded, 0, sizeof(float) * (size_t)(s->in_width + 2 * s->padding));
+  float *t = scratch + s->padding, *padded = t + band * s->in_width + s->padding;
+  memset(scratch, 0, sizeof(float) * (size_t)micronet_micro_factorized_depthwise_scratch(s));
   for (int64_t plane = begin; plane < end; ++plane) {
     const int64_t b = plane / s->mid_channels, m = plane % s->mid_channels;
     const float *in = x + (b * s->in_channels + m / s->mult1) * in_plane;
@@ -131,8 +162,8 @@ void micronet_micro_factorized_depthwise_rows(const float *x, const float *w1, c
       column_taps(in, w1 + m * k, bias1[m], t, r0, r1, s);
       for (int64_t j = 0; j < mult2; ++j) {
         const int64_t o = m * mult2 + j;
-        row_taps(t, w2 + o * k, bias2[o], out + j * out_plane + r0 * s->out_width, padded, r0,
-                 r1, s);
+        row_taps(t, w2 + o * k, bias2[o], out + j * out_plane + r0 * s->out_width, padded,
+                 r1 - r0, s);
       }
     }
   }
