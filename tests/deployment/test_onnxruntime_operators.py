@@ -240,12 +240,13 @@ def test_c_resize_kernel_matches_pytorch(kernels, in_size, out_size):
     kernels.micronet_resize_bilinear_columns(in_size[1], out_size[1], left.data_ptr(),
                                              weight.data_ptr())
     out = torch.full_like(expected, float('nan'))
-    blend = torch.full((in_size[1],), float('nan'))  # scratch the kernel writes before it reads
+    # Scratch the kernel writes before it reads; two callers, the second starting inside a plane.
+    buffers = torch.full((2 * out_size[1],), float('nan'))
     rows = 2 * 3 * out_size[0]
-    for begin, end in ((0, rows // 3), (rows // 3, rows)):
+    for begin, end in ((0, rows // 3 + 1), (rows // 3 + 1, rows)):
         kernels.micronet_resize_bilinear_rows(x.data_ptr(), out.data_ptr(), *in_size, *out_size,
                                               left.data_ptr(), weight.data_ptr(), begin, end,
-                                              blend.data_ptr())
+                                              buffers.data_ptr())
     torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)
 
 

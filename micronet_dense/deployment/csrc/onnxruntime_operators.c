@@ -151,7 +151,7 @@ typedef struct {
   float *y;
   int64_t in_height, in_width, out_height, out_width, rows, rows_per_task;
   int64_t *left;
-  float *right_weight, *blend; /* blend: in_width floats per task */
+  float *right_weight, *buffers; /* buffers: 2 * out_width floats per task */
 } ResizeWork;
 
 static void resize_task(void *data, size_t task) {
@@ -160,7 +160,7 @@ static void resize_task(void *data, size_t task) {
                                 w->out_width, w->left, w->right_weight,
                                 (int64_t)task * w->rows_per_task,
                                 task_end(task, w->rows_per_task, w->rows),
-                                w->blend + (int64_t)task * w->in_width);
+                                w->buffers + (int64_t)task * 2 * w->out_width);
 }
 
 static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
@@ -181,10 +181,10 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
   work.left = malloc(sizeof(int64_t) * (size_t)size[1]);
   work.right_weight = malloc(sizeof(float) * (size_t)size[1]);
-  work.blend = malloc(sizeof(float) *
-                      (size_t)(task_count(work.rows, work.rows_per_task) * work.in_width));
+  work.buffers = malloc(sizeof(float) *
+                        (size_t)(task_count(work.rows, work.rows_per_task) * 2 * work.out_width));
   OrtStatus *status = NULL;
-  if (!work.left || !work.right_weight || !work.blend) {
+  if (!work.left || !work.right_weight || !work.buffers) {
     status = ort->CreateStatus(ORT_FAIL, DOMAIN ".ResizeBilinear: out of memory");
   } else {
     micronet_resize_bilinear_columns(work.in_width, work.out_width, work.left,
@@ -193,7 +193,7 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   }
   free(work.left);
   free(work.right_weight);
-  free(work.blend);
+  free(work.buffers);
   return status;
 }
 

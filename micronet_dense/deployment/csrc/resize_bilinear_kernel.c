@@ -1,9 +1,10 @@
 /* Bilinear resize of (planes, H, W) float images, as PyTorch's
  * F.interpolate(mode='bilinear', align_corners=False) computes it from the sizes: output pixel
  * (i, j) reads the source position ((i + 0.5) * H / OH - 0.5, (j + 0.5) * W / OW - 0.5), clamped at
- * 0, from its 2×2 neighbours (the right or lower one clamped to the last pixel). Each output row
- * first blends its two source rows into `blend`, then interpolates along it: one pass over the
- * output, no dependencies. */
+ * 0, from its 2×2 neighbours (the right or lower one clamped to the last pixel). Source rows are
+ * interpolated along the row first, each once per run of output rows that reads it (an upsampling
+ * reads each source row for several output rows), into two row buffers; each output row is then a
+ * blend of two of them: one pass over the output, no dependencies. */
 #include <stdint.h>
 
 #include "kernels.h"
@@ -23,29 +24,55 @@ void micronet_resize_bilinear_columns(int64_t in_width, int64_t out_width, int64
   for (int64_t j = 0; j < out_width; ++j) source(j, scale, in_width, &left[j], &right_weight[j]);
 }
 
+/* Source row `row` (of all planes' rows) interpolated along the row into `out`. */
+static void interpolate_row(const float *restrict x, int64_t row, int64_t in_width,
+                            int64_t out_width, const int64_t *restrict left,
+                            const float *restrict right_weight, float *restrict out) {
+  const float *restrict src = x + row * in_width;
+  for (int64_t j = 0; j < out_width; ++j) {
+    const int64_t l = left[j], r = l + 1 < in_width ? l + 1 : in_width - 1;
+    const float w = right_weight[j];
+    out[j] = (1.0f - w) * src[l] + w * src[r];
+  }
+}
+
+/* The buffer holding source row `row` interpolated, computed into the buffer not holding `keep`
+ * when neither holds it. */
+static const float *interpolated(const float *x, int64_t row, int64_t keep, int64_t in_width,
+                                 int64_t out_width, const int64_t *left, const float *right_weight,
+                                 float *buffers, int64_t held[2]) {
+  for (int slot = 0; slot < 2; ++slot) {
+    if (held[slot] == row) return buffers + slot * out_width;
+  }
+  const int slot = held[0] == keep ? 1 : 0;
+  interpolate_row(x, row, in_width, out_width, left, right_weight, buffers + slot * out_width);
+  held[slot] = row;
+  return buffers + slot * out_width;
+}
+
 void micronet_resize_bilinear_rows(const float *x, float *y, int64_t in_height, int64_t in_width,
                                    int64_t out_height, int64_t out_width, const int64_t *left,
                                    const float *right_weight, int64_t begin, int64_t end,
-                                   float *blend) {
+                                   float *buffers) {
   const float scale = (float)in_height / (float)out_height;
+  int64_t held[2] = {-1, -1};
+  int64_t plane = begin / out_height, i = begin % out_height;
   for (int64_t row = begin; row < end; ++row) {
-    const int64_t plane = row / out_height;
     int64_t top;
     float lower_weight;
-    source(row % out_height, scale, in_height, &top, &lower_weight);
-    const int64_t bottom = top + 1 < in_height ? top + 1 : in_height - 1;
-    const float *restrict upper = x + (plane * in_height + top) * in_width;
-    const float *restrict lower = x + (plane * in_height + bottom) * in_width;
+    source(i, scale, in_height, &top, &lower_weight);
+    const int64_t upper_row = plane * in_height + top;
+    const int64_t lower_row = plane * in_height + (top + 1 < in_height ? top + 1 : in_height - 1);
+    const float *restrict upper = interpolated(x, upper_row, lower_row, in_width, out_width, left,
+                                               right_weight, buffers, held);
+    const float *restrict lower = interpolated(x, lower_row, upper_row, in_width, out_width, left,
+                                               right_weight, buffers, held);
     const float upper_weight = 1.0f - lower_weight;
-    float *restrict b = blend;
-    for (int64_t i = 0; i < in_width; ++i) {
-      b[i] = upper_weight * upper[i] + lower_weight * lower[i];
-    }
     float *restrict out = y + row * out_width;
-    for (int64_t j = 0; j < out_width; ++j) {
-      const int64_t l = left[j], r = l + 1 < in_width ? l + 1 : in_width - 1;
-      const float w = right_weight[j];
-      out[j] = (1.0f - w) * b[l] + w * b[r];
+    for (int64_t j = 0; j < out_width; ++j) out[j] = upper_weight * upper[j] + lower_weight * lower[j];
+    if (++i == out_height) {
+      i = 0;
+      ++plane;
     }
   }
 }
