@@ -11,6 +11,7 @@
  * SessionOptions.register_custom_ops_library, which calls RegisterCustomOps. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include <onnxruntime_c_api.h>
@@ -96,6 +97,15 @@ static int64_t task_end(size_t task, int64_t rows_per_task, int64_t rows) {
   return end < rows ? end : rows;
 }
 
+/* A task's scratch of `floats` floats, allocated by the task (malloc reuses the blocks freed by
+ * earlier tasks; one block per task allocated up front would be fresh pages at every run), or NULL
+ * with `failed` set. */
+static float *task_scratch(int64_t floats, atomic_int *failed) {
+  float *scratch = malloc(sizeof(float) * (size_t)floats);
+  if (!scratch) atomic_store(failed, 1);
+  return scratch;
+}
+
 /* ---- DynamicShiftMax ---- */
 
 typedef struct {
@@ -151,16 +161,19 @@ typedef struct {
   float *y;
   int64_t in_height, in_width, out_height, out_width, rows, rows_per_task;
   int64_t *left;
-  float *right_weight, *buffers; /* buffers: 2 * out_width floats per task */
+  float *right_weight;
+  atomic_int failed; /* a task could not allocate its row buffers */
 } ResizeWork;
 
 static void resize_task(void *data, size_t task) {
-  const ResizeWork *w = (const ResizeWork *)data;
+  ResizeWork *w = (ResizeWork *)data;
+  float *buffers = task_scratch(2 * w->out_width, &w->failed);
+  if (!buffers) return;
   micronet_resize_bilinear_rows(w->x, w->y, w->in_height, w->in_width, w->out_height,
                                 w->out_width, w->left, w->right_weight,
                                 (int64_t)task * w->rows_per_task,
-                                task_end(task, w->rows_per_task, w->rows),
-                                w->buffers + (int64_t)task * 2 * w->out_width);
+                                task_end(task, w->rows_per_task, w->rows), buffers);
+  free(buffers);
 }
 
 static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
@@ -177,23 +190,21 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   const int64_t out_dims[4] = {in.dims[0][0], in.dims[0][1], size[0], size[1]};
   ResizeWork work = {(const float *)in.data[0], NULL, in.dims[0][2], in.dims[0][3], size[0],
                      size[1], in.dims[0][0] * in.dims[0][1] * size[0], task_rows(size[1]), NULL,
-                     NULL, NULL};
+                     NULL, 0};
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
   work.left = malloc(sizeof(int64_t) * (size_t)size[1]);
   work.right_weight = malloc(sizeof(float) * (size_t)size[1]);
-  work.buffers = malloc(sizeof(float) *
-                        (size_t)(task_count(work.rows, work.rows_per_task) * 2 * work.out_width));
   OrtStatus *status = NULL;
-  if (!work.left || !work.right_weight || !work.buffers) {
-    status = ort->CreateStatus(ORT_FAIL, DOMAIN ".ResizeBilinear: out of memory");
-  } else {
+  if (work.left && work.right_weight) {
     micronet_resize_bilinear_columns(work.in_width, work.out_width, work.left,
                                      work.right_weight);
     status = parallel_rows(context, resize_task, &work, work.rows, work.rows_per_task);
   }
+  if (!status && (!work.left || !work.right_weight || atomic_load(&work.failed))) {
+    status = ort->CreateStatus(ORT_FAIL, DOMAIN ".ResizeBilinear: out of memory");
+  }
   free(work.left);
   free(work.right_weight);
-  free(work.buffers);
   return status;
 }
 
@@ -201,17 +212,20 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
 
 typedef struct {
   const float *x, *w1, *bias1, *w2, *bias2;
-  float *y, *scratch_rows;
+  float *y;
   MicronetDepthwiseShape shape;
-  int64_t rows, rows_per_task, scratch;
+  int64_t rows, rows_per_task;
+  atomic_int failed; /* a task could not allocate its scratch */
 } DepthwiseWork;
 
 static void depthwise_task(void *data, size_t task) {
-  const DepthwiseWork *w = (const DepthwiseWork *)data;
+  DepthwiseWork *w = (DepthwiseWork *)data;
+  float *scratch = task_scratch(micronet_micro_factorized_depthwise_scratch(&w->shape), &w->failed);
+  if (!scratch) return;
   micronet_micro_factorized_depthwise_rows(w->x, w->w1, w->bias1, w->w2, w->bias2, w->y, &w->shape,
-                                           w->scratch_rows + (int64_t)task * w->scratch,
-                                           (int64_t)task * w->rows_per_task,
+                                           scratch, (int64_t)task * w->rows_per_task,
                                            task_end(task, w->rows_per_task, w->rows));
+  free(scratch);
 }
 
 /* Output size of a conv along one axis, or 0 when the window does not fit. */
@@ -251,19 +265,14 @@ static OrtStatus *depthwise_compute(void *kernel, OrtKernelContext *context) {
   const int64_t out_dims[4] = {x[0], w2[0], shape.out_height, shape.out_width};
   DepthwiseWork work = {(const float *)in.data[0], (const float *)in.data[1],
                         (const float *)in.data[2], (const float *)in.data[3],
-                        (const float *)in.data[4], NULL, NULL, shape, x[0] * w1[0],
-                        task_rows(shape.mult2 * shape.out_height * shape.out_width),
-                        micronet_micro_factorized_depthwise_scratch(&shape)};
+                        (const float *)in.data[4], NULL, shape, x[0] * w1[0],
+                        task_rows(shape.mult2 * shape.out_height * shape.out_width), 0};
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
-  work.scratch_rows =
-      malloc(sizeof(float) * (size_t)(task_count(work.rows, work.rows_per_task) * work.scratch));
-  if (!work.scratch_rows) {
+  RETURN_IF_ERROR(parallel_rows(context, depthwise_task, &work, work.rows, work.rows_per_task));
+  if (atomic_load(&work.failed)) {
     return ort->CreateStatus(ORT_FAIL, DOMAIN ".MicroFactorizedDepthwise: out of memory");
   }
-  OrtStatus *status =
-      parallel_rows(context, depthwise_task, &work, work.rows, work.rows_per_task);
-  free(work.scratch_rows);
-  return status;
+  return NULL;
 }
 
 /* ---- The operator descriptions ---- */
