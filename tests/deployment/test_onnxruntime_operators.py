@@ -276,10 +276,11 @@ class DepthwiseShape(ctypes.Structure):
 
 
 # (C, multipliers, H, W, k, stride, dilation): MicroNet's 3 and 5 taps at stride 1 and 2, a kernel
-# size and dilation of no specialised loop, maps narrower than the padding, a wide row.
+# size and dilation of no specialised loop, maps narrower than the padding, wide rows.
 @pytest.mark.parametrize('channels, mults, size, kernel, stride, dilation', [
     (6, (1, 1), (32, 24), 5, 1, 1), (3, (2, 2), (13, 10), 3, 2, 1), (4, (1, 3), (9, 7), 5, 2, 1),
-    (2, (1, 1), (12, 9), 7, 1, 3), (3, (1, 1), (2, 1), 5, 1, 1), (2, (1, 1), (5, 300), 3, 1, 1)])
+    (2, (1, 1), (12, 9), 7, 1, 3), (3, (1, 1), (2, 1), 5, 1, 1), (2, (1, 1), (5, 300), 3, 1, 1),
+    (2, (1, 2), (5, 1023), 5, 2, 2)])
 def test_c_depthwise_kernel_matches_pytorch(kernels, channels, mults, size, kernel, stride,
                                             dilation):
     run = kernels.micronet_micro_factorized_depthwise_rows

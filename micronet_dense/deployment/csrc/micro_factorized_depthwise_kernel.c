@@ -9,8 +9,8 @@
  * window lies inside the image run as one loop over the band (MicroNet's maps are often only
  * 12-48 columns wide, too short for row-by-row loops); so do the 1×k taps with stride 1, after
  * which the columns within `padding` of either edge are redone column by column with only their
- * taps inside the row (with stride 2 they run row by row over a copy of the row with its zero
- * padding). Plain C, no dependencies. */
+ * taps inside the row (with stride 2 they run row by row, the edge columns likewise redone).
+ * Plain C, no dependencies. */
 #include <stdint.h>
 #include <string.h>
 
@@ -24,9 +24,9 @@ static int64_t band_rows(const MicronetDepthwiseShape *s) {
   return rows < 1 ? 1 : rows;
 }
 
-/* Scratch: `padding` zeros, the band t, `padding` zeros, then a row with its padding. */
+/* Scratch: `padding` zeros, the band t, `padding` zeros. */
 int64_t micronet_micro_factorized_depthwise_scratch(const MicronetDepthwiseShape *s) {
-  return band_rows(s) * s->in_width + s->in_width + 4 * s->padding;
+  return band_rows(s) * s->in_width + 2 * s->padding;
 }
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -121,14 +121,26 @@ static void edge_column(const float *restrict t, const float *restrict weight, f
   }
 }
 
+/* Output column c of one row from its row of the band, with only the taps inside the row. */
+static float edge_tap_sum(const float *restrict row, const float *restrict weight, float bias,
+                          int64_t c, const MicronetDepthwiseShape *s) {
+  const int64_t d = s->dilation, p = s->padding, first = c * s->stride;
+  const int64_t lo = first >= p ? 0 : (p - first + d - 1) / d;
+  const int64_t hi = min64(s->kernel, (s->in_width - 1 - first + p) / d + 1);
+  float sum = bias;
+  for (int64_t i = lo; i < hi; ++i) sum += weight[i] * row[first + i * d - p];
+  return sum;
+}
+
 /* Output rows [0, rows) of a band (`out` at its first row) from the band t of the same rows.
  * With stride 1 the taps run as one loop over the band, which reads across row ends (and into
  * the zeros around t), then the `padding` columns at either end of each row are redone with only
- * their taps inside the row (edge_column). Otherwise each row runs through `padded`, which has `padding` zeros on either
- * side. */
+ * their taps inside the row (edge_column). With a larger stride each row runs over the columns
+ * whose taps all lie inside it, then computes the others with only their taps inside
+ * (edge_tap_sum); rows are read in place, never copied (a copy next to t can alias it in the
+ * cache: 3.5x slower at 1024 columns). */
 static void row_taps(const float *restrict t, const float *restrict weight, float bias,
-                     float *restrict out, float *restrict padded, int64_t rows,
-                     const MicronetDepthwiseShape *s) {
+                     float *restrict out, int64_t rows, const MicronetDepthwiseShape *s) {
   const int64_t width = s->in_width, pad = s->padding;
   if (s->stride == 1) {
     all_taps(t - pad, 1, s->dilation, weight, s->kernel, bias, out, rows * width);
@@ -138,10 +150,19 @@ static void row_taps(const float *restrict t, const float *restrict weight, floa
     }
     return;
   }
+  const int64_t stride = s->stride, out_width = s->out_width;
+  const int64_t reach = width - 1 + pad - (s->kernel - 1) * s->dilation;
+  const int64_t lo = min64((pad + stride - 1) / stride, out_width);
+  const int64_t hi = max64(lo, min64(out_width, reach < 0 ? 0 : reach / stride + 1));
   for (int64_t r = 0; r < rows; ++r) {
-    memcpy(padded + pad, t + r * width, sizeof(float) * (size_t)width);
-    all_taps(padded, s->stride, s->dilation, weight, s->kernel, bias, out + r * s->out_width,
-             s->out_width);
+    const float *restrict row = t + r * width;
+    float *restrict dst = out + r * out_width;
+    if (hi > lo) {
+      all_taps(row + lo * stride - pad, stride, s->dilation, weight, s->kernel, bias, dst + lo,
+               hi - lo);
+    }
+    for (int64_t c = 0; c < lo; ++c) dst[c] = edge_tap_sum(row, weight, bias, c, s);
+    for (int64_t c = hi; c < out_width; ++c) dst[c] = edge_tap_sum(row, weight, bias, c, s);
   }
 }
 
@@ -151,7 +172,7 @@ void micronet_micro_factorized_depthwise_rows(const float *x, const float *w1, c
                                               int64_t begin, int64_t end) {
   const int64_t k = s->kernel, band = band_rows(s), in_plane = s->in_height * s->in_width;
   const int64_t out_plane = s->out_height * s->out_width, mult2 = s->mult2;
-  float *t = scratch + s->padding, *padded = t + band * s->in_width + s->padding;
+  float *t = scratch + s->padding;
   memset(scratch, 0, sizeof(float) * (size_t)micronet_micro_factorized_depthwise_scratch(s));
   for (int64_t plane = begin; plane < end; ++plane) {
     const int64_t b = plane / s->mid_channels, m = plane % s->mid_channels;
@@ -162,8 +183,7 @@ void micronet_micro_factorized_depthwise_rows(const float *x, const float *w1, c
       column_taps(in, w1 + m * k, bias1[m], t, r0, r1, s);
       for (int64_t j = 0; j < mult2; ++j) {
         const int64_t o = m * mult2 + j;
-        row_taps(t, w2 + o * k, bias2[o], out + j * out_plane + r0 * s->out_width, padded,
-                 r1 - r0, s);
+        row_taps(t, w2 + o * k, bias2[o], out + j * out_plane + r0 * s->out_width, r1 - r0, s);
       }
     }
   }
