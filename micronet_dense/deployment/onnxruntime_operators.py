@@ -149,9 +149,23 @@ class OperatorShiftMax(nn.Module):
         if index1 is None:
             index1 = torch.arange(len(fused.index2), device=fused.index2.device)
         self.register_buffer('index1', index1, persistent=False)
+        # The FCs' 1×1 conv weights as matrices, for :meth:`coefficient_vectors`.
+        self.register_buffer('fc1_weight', fused.fc1.weight.detach().flatten(1), persistent=False)
+        self.register_buffer('fc2_weight', fused.fc2.weight.detach().flatten(1), persistent=False)
+
+    def coefficient_vectors(self, x: torch.Tensor) -> torch.Tensor:
+        """The fused layer's coefficients as (B, 2K·C), its FCs run as linear layers on the pooled
+        (B, C) vector: Gemm nodes, which onnxruntime keeps out of its blocked layout (as 1×1 convs
+        on the pooled map they cost two layout conversions each; compiled PyTorch runs that form
+        faster, so the fused layer keeps it)."""
+        fused = self.fused
+        pooled = F.adaptive_avg_pool2d(x, 1).flatten(1)
+        hidden = F.relu(F.linear(pooled, self.fc1_weight, fused.fc1.bias))
+        coef = F.linear(hidden, self.fc2_weight, fused.fc2.bias)
+        return torch.minimum(torch.maximum(coef, fused.lower.flatten()), fused.upper.flatten())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _ShiftMaxFunction.apply(x, self.fused.coefficient_vectors(x), self.index1,
+        return _ShiftMaxFunction.apply(x, self.coefficient_vectors(x), self.index1,
                                        self.fused.index2)
 
 

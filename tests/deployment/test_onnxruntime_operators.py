@@ -190,7 +190,11 @@ def test_every_fused_layer_of_a_model_is_wrapped(build_model):
     assert len(wrapped) == len(separable) - 1 and fused.backbone.stem not in wrapped
     # The pose head's attention convs and final conv, among others, run as MatMuls.
     assert sum(isinstance(m, PointwiseMatMul) for m in fused.modules()) >= 4
-    assert not any(is_blocked_layout_pointwise(m) for m in fused.modules())
+    # (The Dynamic Shift-Max FCs, 1×1 convs of the fused layer, export as Gemms instead.)
+    in_shift_max = {id(m) for s in fused.modules() if isinstance(s, OperatorShiftMax)
+                    for m in s.modules()}
+    assert not any(is_blocked_layout_pointwise(m) for m in fused.modules()
+                   if id(m) not in in_shift_max)
 
 
 class Resizes(torch.nn.Module):
@@ -316,9 +320,9 @@ def library():
         pytest.skip(f'{err} (set ${INCLUDE_DIR_VARIABLE} to run this test)')
 
 
-def _passes(graph) -> int:
-    """Nodes that pass over a tensor: not constants, not reshapes (views)."""
-    return sum(n.op_type not in ('Constant', 'Reshape') for n in graph.node)
+def _elementwise(graph) -> int:
+    """Element-wise nodes and gathers: the standard form of Dynamic Shift-Max."""
+    return sum(n.op_type in ('Gather', 'Mul', 'Add', 'Max') for n in graph.node)
 
 
 @pytest.mark.parametrize('task, shape', [('pose', (64, 48)), ('seg', (64, 128))])
@@ -331,7 +335,8 @@ def test_onnxruntime_with_the_operators_matches_pytorch(library, build_model, tm
     graph = onnx.load(str(path)).graph
     count = sum(n.op_type == 'DynamicShiftMax' for n in graph.node)
     assert count == sum(isinstance(m, FusedDynamicShiftMax) for m in fuse_model(model).modules())
-    assert _passes(graph) < _passes(onnx.load(str(tmp_path / 'standard.onnx')).graph) - 4 * count
+    assert (_elementwise(graph)
+            < _elementwise(onnx.load(str(tmp_path / 'standard.onnx')).graph) - 4 * count)
     # Every bilinear resize (pose: the head's two ×2, segmentation: the head's and the final one)
     # and every depthwise conv pair.
     assert {n.op_type for n in graph.node if n.domain == DOMAIN} == {

@@ -69,7 +69,9 @@ void micronet_resize_bilinear_rows(const float *x, float *y, int64_t in_height, 
                                                right_weight, buffers, held);
     const float upper_weight = 1.0f - lower_weight;
     float *restrict out = y + row * out_width;
-    for (int64_t j = 0; j < out_width; ++j) out[j] = upper_weight * upper[j] + lower_weight * lower[j];
+    for (int64_t j = 0; j < out_width; ++j) {
+      out[j] = upper_weight * upper[j] + lower_weight * lower[j];
+    }
     if (++i == out_height) {
       i = 0;
       ++plane;

@@ -155,10 +155,9 @@ class FusedDynamicShiftMax(nn.Module):
     ``max_k(z[:, π1]·a_k + z[:, π2]·b_k)`` where ``π1 = in_perm[out_perm]`` (skipped when it is the
     identity) and ``π2 = in_perm[shift[out_perm]]``, and the coefficients are
     ``clamp(FC2'(ReLU(FC1'(mean z))), offset - act_max, offset + act_max)``: h-sigmoid(t) - 1/2 is
-    clamp(t/6, ±1/2), so its scale and the offsets fold into FC2. The FCs stay linear layers on the
-    pooled (B, C) vector (in onnxruntime, Gemm nodes: as 1×1 convs they were put in its blocked
-    layout, with two layout conversions per FC); the coefficients come out as (B, 2K·C, 1, 1),
-    ready to broadcast. Eval only.
+    clamp(t/6, ±1/2), so its scale and the offsets fold into FC2. The FCs run as 1×1 convs on the
+    globally pooled map, so that the coefficients come out as (B, 2K·C, 1, 1), ready to broadcast,
+    and an exported graph has no reshapes between pooling, FCs and the split. Eval only.
 
     Shapes: (B, C, H, W) -> (B, C, H, W).
     """
@@ -179,24 +178,20 @@ class FusedDynamicShiftMax(nn.Module):
         rows = (torch.arange(2 * k)[:, None] * channels + out_perm[None]).reshape(-1)
         scale = dsm.act_max / 3.0
         like = dict(dtype=dsm.fc1.weight.dtype, device=dsm.fc1.weight.device)
-        self.fc1 = nn.Linear(channels, dsm.fc1.out_features, **like)
-        self.fc2 = nn.Linear(dsm.fc2.in_features, dsm.fc2.out_features, **like)
+        self.fc1 = nn.Conv2d(channels, dsm.fc1.out_features, 1, **like)
+        self.fc2 = nn.Conv2d(dsm.fc2.in_features, dsm.fc2.out_features, 1, **like)
         with torch.no_grad():
-            self.fc1.weight.copy_(dsm.fc1.weight[:, torch.argsort(in_perm)])
+            self.fc1.weight.copy_(dsm.fc1.weight[:, torch.argsort(in_perm), None, None])
             self.fc1.bias.copy_(dsm.fc1.bias)
-            self.fc2.weight.copy_(dsm.fc2.weight[rows] * scale)
+            self.fc2.weight.copy_(dsm.fc2.weight[rows, :, None, None] * scale)
             self.fc2.bias.copy_(dsm.fc2.bias[rows] * scale + offsets)
-        self.register_buffer('lower', offsets - dsm.act_max, persistent=False)
-        self.register_buffer('upper', offsets + dsm.act_max, persistent=False)
-
-    def coefficient_vectors(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 2K·C), ordered [a1, b1, a2, b2] (C values each), for the fusions of ``x``."""
-        coef = self.fc2(F.relu(self.fc1(F.adaptive_avg_pool2d(x, 1).flatten(1))))
-        return torch.minimum(torch.maximum(coef, self.lower), self.upper)
+        self.register_buffer('lower', (offsets - dsm.act_max)[:, None, None], persistent=False)
+        self.register_buffer('upper', (offsets + dsm.act_max)[:, None, None], persistent=False)
 
     def coefficients(self, x: torch.Tensor) -> torch.Tensor:
-        """:meth:`coefficient_vectors` as (B, 2K·C, 1, 1), ready to broadcast."""
-        return self.coefficient_vectors(x)[..., None, None]
+        """(B, 2K·C, 1, 1), ordered [a1, b1, a2, b2] (C values each), for the fusions of ``x``."""
+        coef = self.fc2(F.relu(self.fc1(F.adaptive_avg_pool2d(x, 1))))
+        return torch.minimum(torch.maximum(coef, self.lower), self.upper)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return shift_max(x, self.coefficients(x), self.index1, self.index2)
