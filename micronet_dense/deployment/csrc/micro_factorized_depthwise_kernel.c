@@ -105,14 +105,22 @@ static void column_taps(const float *restrict in, const float *restrict weight, 
   column_taps_by_tap(in, weight, bias, t + (b - r0) * width, b, r1, s);
 }
 
+/* The taps [lo, hi) of the 1×k conv whose input column, first + i * dilation - padding, lies inside
+ * the row, for the output column whose first tap reads column first - padding. */
+static void taps_inside(int64_t first, const MicronetDepthwiseShape *s, int64_t *lo, int64_t *hi) {
+  const int64_t d = s->dilation, p = s->padding;
+  *lo = first >= p ? 0 : (p - first + d - 1) / d;
+  *hi = min64(s->kernel, (s->in_width - 1 - first + p) / d + 1);
+}
+
 /* Column c of each of the `rows` rows of out (row length `width`) from the same column of the band
  * t, with only the taps that fall inside the row (the columns near the edges; stride 1). */
 static void edge_column(const float *restrict t, const float *restrict weight, float bias,
                         float *restrict out, int64_t c, int64_t rows,
                         const MicronetDepthwiseShape *s) {
   const int64_t d = s->dilation, p = s->padding, width = s->in_width;
-  const int64_t lo = c >= p ? 0 : (p - c + d - 1) / d;
-  const int64_t hi = min64(s->kernel, (width - 1 - c + p) / d + 1);
+  int64_t lo, hi;
+  taps_inside(c, s, &lo, &hi);
   for (int64_t r = 0; r < rows; ++r) {
     const float *restrict src = t + r * width + c - p;
     float sum = bias;
@@ -125,8 +133,8 @@ static void edge_column(const float *restrict t, const float *restrict weight, f
 static float edge_tap_sum(const float *restrict row, const float *restrict weight, float bias,
                           int64_t c, const MicronetDepthwiseShape *s) {
   const int64_t d = s->dilation, p = s->padding, first = c * s->stride;
-  const int64_t lo = first >= p ? 0 : (p - first + d - 1) / d;
-  const int64_t hi = min64(s->kernel, (s->in_width - 1 - first + p) / d + 1);
+  int64_t lo, hi;
+  taps_inside(first, s, &lo, &hi);
   float sum = bias;
   for (int64_t i = lo; i < hi; ++i) sum += weight[i] * row[first + i * d - p];
   return sum;
@@ -173,7 +181,7 @@ void micronet_micro_factorized_depthwise_rows(const float *x, const float *w1, c
   const int64_t k = s->kernel, band = band_rows(s), in_plane = s->in_height * s->in_width;
   const int64_t out_plane = s->out_height * s->out_width, mult2 = s->mult2;
   float *t = scratch + s->padding;
-  memset(scratch, 0, sizeof(float) * (size_t)micronet_micro_factorized_depthwise_scratch(s));
+  memset(scratch, 0, sizeof(float) * (size_t)s->padding);
   for (int64_t plane = begin; plane < end; ++plane) {
     const int64_t b = plane / s->mid_channels, m = plane % s->mid_channels;
     const float *in = x + (b * s->in_channels + m / s->mult1) * in_plane;
@@ -181,6 +189,8 @@ void micronet_micro_factorized_depthwise_rows(const float *x, const float *w1, c
     for (int64_t r0 = 0; r0 < s->out_height; r0 += band) {
       const int64_t r1 = min64(r0 + band, s->out_height);
       column_taps(in, w1 + m * k, bias1[m], t, r0, r1, s);
+      /* The zeros after the band's rows, which row_taps' loop over the band reads. */
+      memset(t + (r1 - r0) * s->in_width, 0, sizeof(float) * (size_t)s->padding);
       for (int64_t j = 0; j < mult2; ++j) {
         const int64_t o = m * mult2 + j;
         row_taps(t, w2 + o * k, bias2[o], out + j * out_plane + r0 * s->out_width, r1 - r0, s);
