@@ -224,8 +224,8 @@ class PointwiseMatMul(nn.Module):
 
     def __init__(self, conv: nn.Conv2d) -> None:
         super().__init__()
-        if conv.kernel_size != (1, 1) or conv.stride != (1, 1) or conv.bias is None:
-            raise ValueError('PointwiseMatMul takes a 1×1 conv with stride 1 and a bias')
+        if not _is_plain_pointwise(conv):
+            raise ValueError('PointwiseMatMul takes a 1×1 conv with stride 1, no padding and a bias')
         groups, out_channels = conv.groups, conv.out_channels
         self.register_buffer('weight', conv.weight.detach().reshape(groups, out_channels // groups,
                                                                      -1))
@@ -238,12 +238,17 @@ class PointwiseMatMul(nn.Module):
         return y.reshape(-1, self.bias.numel(), h, w)
 
 
+def _is_plain_pointwise(conv: nn.Module) -> bool:
+    """Whether ``conv`` is a 1×1 conv with stride 1, no padding and a bias (a MatMul and an Add)."""
+    return (isinstance(conv, nn.Conv2d) and conv.kernel_size == (1, 1) and conv.stride == (1, 1)
+            and conv.padding == (0, 0) and conv.bias is not None)
+
+
 def is_blocked_layout_pointwise(conv: nn.Module) -> bool:
-    """Whether ``conv`` is a 1×1 conv (stride 1, with bias) that onnxruntime may run in its blocked
-    layout: its channels per group are multiples of the block, 8 floats with AVX2 and 16 with
-    AVX-512 (for a conv without groups, only the input channels count)."""
-    if not (isinstance(conv, nn.Conv2d) and conv.kernel_size == (1, 1) and conv.stride == (1, 1)
-            and conv.bias is not None):
+    """Whether ``conv`` is a 1×1 conv (stride 1, no padding, with bias) that onnxruntime may run in
+    its blocked layout: its channels per group are multiples of the block, 8 floats with AVX2 and
+    16 with AVX-512 (for a conv without groups, only the input channels count)."""
+    if not _is_plain_pointwise(conv):
         return False
     in_per_group, out_per_group = conv.in_channels // conv.groups, conv.out_channels // conv.groups
     return in_per_group % 8 == 0 and (conv.groups == 1 or out_per_group % 8 == 0)

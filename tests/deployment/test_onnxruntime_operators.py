@@ -144,9 +144,10 @@ def test_depthwise_export_is_one_node_that_means_both_convs():
         OperatorDepthwise(_random_separable(4, 8, 8, 3, 1, 1, (1, 8), seed=0))
 
 
-def _random_conv(in_channels, out_channels, kernel=1, groups=1, bias=True, seed=0):
+def _random_conv(in_channels, out_channels, kernel=1, groups=1, bias=True, padding=0, seed=0):
     torch.manual_seed(seed)
-    return torch.nn.Conv2d(in_channels, out_channels, kernel, groups=groups, bias=bias).eval()
+    return torch.nn.Conv2d(in_channels, out_channels, kernel, groups=groups, bias=bias,
+                           padding=padding).eval()
 
 
 def test_pointwise_export_is_a_matmul_that_means_the_conv():
@@ -159,8 +160,9 @@ def test_pointwise_export_is_a_matmul_that_means_the_conv():
     with torch.no_grad():
         expected = conv(x)
     np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
-    with pytest.raises(ValueError, match='1×1 conv'):
-        PointwiseMatMul(_random_conv(32, 48, kernel=3))
+    for other in (_random_conv(32, 48, kernel=3), _random_conv(32, 48, padding=1)):
+        with pytest.raises(ValueError, match='1×1 conv'):
+            PointwiseMatMul(other)
 
 
 @pytest.mark.parametrize('conv, blocked', [
@@ -171,6 +173,7 @@ def test_pointwise_export_is_a_matmul_that_means_the_conv():
     (_random_conv(3, 16), False),
     (_random_conv(16, 16, kernel=3), False),
     (_random_conv(16, 16, bias=False), False),
+    (_random_conv(16, 16, padding=1), False),  # a larger output than a MatMul gives
 ])
 def test_blocked_layout_pointwise_convs_are_those_with_whole_blocks(conv, blocked):
     assert is_blocked_layout_pointwise(conv) == blocked
