@@ -17,14 +17,14 @@ from micronet_dense.deployment.onnx import export_onnx, ort_session
 from micronet_dense.deployment.onnxruntime_operators import (DOMAIN, INCLUDE_DIR_VARIABLE,
                                                              KERNEL_SOURCES, OPSET_VERSION,
                                                              OperatorDepthwise, OperatorShiftMax,
-                                                             OperatorUnavailable,
+                                                             OperatorStem, OperatorUnavailable,
                                                              PointwiseMatMul,
                                                              compile_shared_library,
                                                              is_blocked_layout_pointwise,
                                                              operator_library, resize_as_operator,
                                                              uses_operators, with_operators)
-from micronet_dense.models.layers import (DynamicShiftMax, FusedDynamicShiftMax,
-                                          SpatialSeparableConv, shift_max)
+from micronet_dense.models.layers import (ChannelPermutation, DynamicShiftMax,
+                                          FusedDynamicShiftMax, SpatialSeparableConv, shift_max)
 
 
 class DynamicShiftMaxReference(OpRun):
@@ -67,8 +67,23 @@ class MicroFactorizedDepthwiseReference(OpRun):
 
 
 MicroFactorizedDepthwiseReference.__name__ = 'MicroFactorizedDepthwise'
+
+
+class MicroNetStemReference(OpRun):
+    """The operator's definition: PyTorch's k×1 conv, depthwise 1×k conv, gather and ReLU6."""
+    op_domain = DOMAIN
+
+    def _run(self, x, w1, bias1, w2, bias2, index, config):
+        stride, dilation, padding = (int(v) for v in config)
+        x, w1, bias1, w2, bias2, index = map(torch.tensor, (x, w1, bias1, w2, bias2, index))
+        mid = F.conv2d(x, w1, bias1, (stride, 1), (padding, 0), (dilation, 1))
+        y = F.conv2d(mid, w2, bias2, (1, stride), (0, padding), (1, dilation), groups=mid.shape[1])
+        return (F.relu6(y[:, index]).numpy(),)
+
+
+MicroNetStemReference.__name__ = 'MicroNetStem'
 REFERENCE_OPS = [DynamicShiftMaxReference, ResizeBilinearReference,
-                 MicroFactorizedDepthwiseReference]
+                 MicroFactorizedDepthwiseReference, MicroNetStemReference]
 
 
 def _random_dsm(channels, fusions, groups, seed):
@@ -142,6 +157,22 @@ def test_depthwise_export_is_one_node_that_means_both_convs():
     np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
     with pytest.raises(ValueError, match='depthwise groups'):
         OperatorDepthwise(_random_separable(4, 8, 8, 3, 1, 1, (1, 8), seed=0))
+
+
+def test_stem_export_is_one_node_that_means_stem_shuffle_and_relu6():
+    stem = _random_separable(3, 4, 12, 3, 2, 1, (1, 4), seed=0)
+    shuffle = ChannelPermutation(torch.randperm(12, generator=torch.Generator().manual_seed(0)))
+    x = 8 * torch.randn(2, 3, 11, 9, generator=torch.Generator().manual_seed(1))
+    model = _export(OperatorStem(stem, shuffle), x)
+    assert [n.op_type for n in model.graph.node if n.op_type != 'Constant'] == ['MicroNetStem']
+    actual = ReferenceEvaluator(model, new_ops=REFERENCE_OPS).run(None, {
+        model.graph.input[0].name: x.numpy()})[0]
+    with torch.no_grad():
+        expected = F.relu6(shuffle(stem(x)))
+    assert actual.shape == (2, 12, 6, 5) and (expected == 6).any() and (expected == 0).any()
+    np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match='no groups'):
+        OperatorStem(_random_separable(4, 8, 24, 3, 2, 1, (4, 8), seed=0), shuffle)
 
 
 def _random_conv(in_channels, out_channels, kernel=1, groups=1, bias=True, padding=0, seed=0):
@@ -315,6 +346,40 @@ def test_c_depthwise_kernel_matches_pytorch(kernels, channels, mults, size, kern
     torch.testing.assert_close(out, expected, rtol=0, atol=2e-5)
 
 
+# (C, M, multiplier, H, W, k, stride): MicroNet m3's stem (3 -> 4 -> 12, stride 2) on an odd size
+# and on bands of one row (2048 columns), m0's (3 -> 2 -> 4), a stride-1 case.
+@pytest.mark.parametrize('channels, mid, mult, size, kernel, stride', [
+    (3, 4, 3, (37, 29), 3, 2), (3, 4, 3, (6, 2048), 3, 2), (3, 2, 2, (16, 12), 3, 2),
+    (2, 3, 2, (9, 11), 5, 1)])
+def test_c_stem_kernel_matches_pytorch(kernels, channels, mid, mult, size, kernel, stride):
+    run = kernels.micronet_micro_factorized_stem_rows
+    run.argtypes = [ctypes.c_void_p] * 7 + [ctypes.POINTER(DepthwiseShape), ctypes.c_void_p,
+                                            ctypes.c_int64, ctypes.c_int64]
+    for name in ('micronet_micro_factorized_stem_scratch', 'micronet_micro_factorized_stem_bands'):
+        getattr(kernels, name).argtypes = [ctypes.POINTER(DepthwiseShape)]
+        getattr(kernels, name).restype = ctypes.c_int64
+    conv = _random_separable(channels, mid, mid * mult, kernel, stride, 1, (1, mid), seed=kernel)
+    index = torch.randperm(mid * mult, generator=torch.Generator().manual_seed(3))
+    x = 4 * torch.randn(2, channels, *size, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        expected = F.relu6(conv(x)[:, index])
+    kx1, one_by_k = conv.conv_kx1, conv.conv_1xk
+    shape = DepthwiseShape(channels, mid, 0, mult, *size, *expected.shape[-2:], kernel, stride, 1,
+                           kernel // 2)
+    destination = torch.argsort(index)
+    buffer = torch.full((kernels.micronet_micro_factorized_stem_scratch(ctypes.byref(shape)),),
+                        float('nan'))
+    out = torch.full_like(expected, float('nan'))
+    rows = 2 * kernels.micronet_micro_factorized_stem_bands(ctypes.byref(shape))
+    # Two calls over disjoint (sample, band) rows, as onnxruntime's threads make them.
+    for begin, end in ((0, rows // 2 + 1), (rows // 2 + 1, rows)):
+        run(x.data_ptr(), kx1.weight.data_ptr(), kx1.bias.data_ptr(), one_by_k.weight.data_ptr(),
+            one_by_k.bias.data_ptr(), destination.data_ptr(), out.data_ptr(), ctypes.byref(shape),
+            buffer.data_ptr(), begin, end)
+    assert 0 < (expected == 0).float().mean() < 1 and (expected == 6).any()  # ReLU6 clamps both
+    torch.testing.assert_close(out, expected, rtol=0, atol=2e-5)
+
+
 @pytest.fixture(scope='module')
 def library():
     try:
@@ -338,13 +403,15 @@ def test_onnxruntime_with_the_operators_matches_pytorch(library, build_model, tm
     graph = onnx.load(str(path)).graph
     count = sum(n.op_type == 'DynamicShiftMax' for n in graph.node)
     assert count == sum(isinstance(m, FusedDynamicShiftMax) for m in fuse_model(model).modules())
-    assert (_elementwise(graph)
-            < _elementwise(onnx.load(str(tmp_path / 'standard.onnx')).graph) - 4 * count)
-    # Every bilinear resize (pose: the head's two ×2, segmentation: the head's and the final one)
-    # and every depthwise conv pair.
+    standard = onnx.load(str(tmp_path / 'standard.onnx')).graph
+    assert _elementwise(graph) < _elementwise(standard) - 4 * count
+    # Every bilinear resize (pose: the head's two ×2, segmentation: the head's and the final one),
+    # every depthwise conv pair, and the stem with its shuffle and ReLU6.
     assert {n.op_type for n in graph.node if n.domain == DOMAIN} == {
-        'DynamicShiftMax', 'ResizeBilinear', 'MicroFactorizedDepthwise'}
+        'DynamicShiftMax', 'ResizeBilinear', 'MicroFactorizedDepthwise', 'MicroNetStem'}
     assert 'Resize' not in {n.op_type for n in graph.node}
+    clips = [sum(n.op_type == 'Clip' for n in g.node) for g in (graph, standard)]
+    assert clips[0] == clips[1] - 1
     x = torch.randn(3, 3, *shape, generator=torch.Generator().manual_seed(5))
     with torch.no_grad():
         expected = model(x, mode='tensor').numpy()

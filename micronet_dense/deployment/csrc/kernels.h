@@ -34,4 +34,16 @@ void micronet_micro_factorized_depthwise_rows(const float *x, const float *w1, c
                                               const MicronetDepthwiseShape *shape, float *scratch,
                                               int64_t begin, int64_t end);
 int64_t micronet_micro_factorized_depthwise_scratch(const MicronetDepthwiseShape *shape);
+
+/* MicroNet's stem (a k×1 conv over all input channels, a 1×k depthwise conv, the channel shuffle
+ * and ReLU6): see micro_factorized_depthwise_kernel.c. Rows are (sample, band of output rows),
+ * micronet_micro_factorized_stem_bands(shape) per sample; mult1 is unused. `scratch` holds
+ * micronet_micro_factorized_stem_scratch(shape) floats, for one caller at a time. */
+void micronet_micro_factorized_stem_rows(const float *x, const float *w1, const float *bias1,
+                                         const float *w2, const float *bias2,
+                                         const int64_t *destination, float *y,
+                                         const MicronetDepthwiseShape *shape, float *scratch,
+                                         int64_t begin, int64_t end);
+int64_t micronet_micro_factorized_stem_scratch(const MicronetDepthwiseShape *shape);
+int64_t micronet_micro_factorized_stem_bands(const MicronetDepthwiseShape *shape);
 #endif

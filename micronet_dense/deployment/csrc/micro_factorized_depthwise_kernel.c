@@ -29,6 +29,16 @@ int64_t micronet_micro_factorized_depthwise_scratch(const MicronetDepthwiseShape
   return band_rows(s) * s->in_width + 2 * s->padding;
 }
 
+/* Stem scratch: the depthwise scratch, then a band for one input channel's share of t. */
+int64_t micronet_micro_factorized_stem_scratch(const MicronetDepthwiseShape *s) {
+  return micronet_micro_factorized_depthwise_scratch(s) + band_rows(s) * s->in_width;
+}
+
+/* The number of bands of output rows, each computed by one call of the stem's loop body. */
+int64_t micronet_micro_factorized_stem_bands(const MicronetDepthwiseShape *s) {
+  return (s->out_height + band_rows(s) - 1) / band_rows(s);
+}
+
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -194,6 +204,46 @@ void micronet_micro_factorized_depthwise_rows(const float *x, const float *w1, c
       for (int64_t j = 0; j < mult2; ++j) {
         const int64_t o = m * mult2 + j;
         row_taps(t, w2 + o * k, bias2[o], out + j * out_plane + r0 * s->out_width, r1 - r0, s);
+      }
+    }
+  }
+}
+
+/* The stem: a k×1 conv over all in_channels (no groups) into each mid channel, a 1×k depthwise conv
+ * with mult2 outputs per mid channel, written to the output planes `destination[o]` (the stem's
+ * channel shuffle) and clamped to [0, 6] (ReLU6):
+ *   t[b, m]  = bias1[m] + sum_c sum_i w1[m, c, i] * x[b, c] shifted by i * dilation - padding rows,
+ *   y[b, destination[o]] = clamp(bias2[o] + sum_i w2[o, i] * t[b, o / mult2] shifted along
+ *                          columns, 0, 6).
+ * Rows are (sample, band of output rows): a band's input rows stay in the cache while every mid
+ * channel reads them (planes as rows would read the whole input once per mid channel). */
+void micronet_micro_factorized_stem_rows(const float *x, const float *w1, const float *bias1,
+                                         const float *w2, const float *bias2,
+                                         const int64_t *destination, float *y,
+                                         const MicronetDepthwiseShape *s, float *scratch,
+                                         int64_t begin, int64_t end) {
+  const int64_t k = s->kernel, band = band_rows(s), bands = micronet_micro_factorized_stem_bands(s);
+  const int64_t in_plane = s->in_height * s->in_width, out_plane = s->out_height * s->out_width;
+  const int64_t channels = s->in_channels, mult2 = s->mult2, out_channels = s->mid_channels * mult2;
+  float *t = scratch + s->padding, *share = t + band * s->in_width + s->padding;
+  memset(scratch, 0, sizeof(float) * (size_t)s->padding);
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t b = row / bands, r0 = row % bands * band, r1 = min64(r0 + band, s->out_height);
+    const int64_t count = (r1 - r0) * s->in_width, out_count = (r1 - r0) * s->out_width;
+    const float *in = x + b * channels * in_plane;
+    for (int64_t m = 0; m < s->mid_channels; ++m) {
+      column_taps(in, w1 + m * channels * k, bias1[m], t, r0, r1, s);
+      for (int64_t c = 1; c < channels; ++c) {
+        column_taps(in + c * in_plane, w1 + (m * channels + c) * k, 0.0f, share, r0, r1, s);
+        for (int64_t q = 0; q < count; ++q) t[q] += share[q];
+      }
+      memset(t + count, 0, sizeof(float) * (size_t)s->padding);
+      for (int64_t j = 0; j < mult2; ++j) {
+        const int64_t o = m * mult2 + j;
+        float *out = y + (b * out_channels + destination[o]) * out_plane + r0 * s->out_width;
+        row_taps(t, w2 + o * k, bias2[o], out, r1 - r0, s);
+        for (int64_t q = 0; q < out_count; ++q) out[q] = out[q] < 0.0f ? 0.0f
+                                                       : (out[q] > 6.0f ? 6.0f : out[q]);
       }
     }
   }

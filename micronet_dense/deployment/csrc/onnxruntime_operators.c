@@ -5,6 +5,8 @@
  * - ResizeBilinear(x (B, C, H, W), size (2,) int64 = (OH, OW)) -> (B, C, OH, OW)
  * - MicroFactorizedDepthwise(x (B, C, H, W), w1 (M, 1, k, 1), bias1 (M,), w2 (O, 1, 1, k),
  *   bias2 (O,), config (3,) int64 = (stride, dilation, padding)) -> (B, O, OH, OW)
+ * - MicroNetStem(x (B, C, H, W), w1 (M, C, k, 1), bias1 (M,), w2 (O, 1, 1, k), bias2 (O,),
+ *   index (O,) int64, config (3,) int64 = (stride, dilation, padding)) -> (B, O, OH, OW)
  *
  * Each checks its inputs, allocates the output and runs its kernel (kernels.h) over the output rows
  * on the session's intra-op threads. Built against onnxruntime's C API header; loaded with
@@ -22,7 +24,8 @@
 #define SHIFT_MAX_INPUTS 4
 #define RESIZE_INPUTS 2
 #define DEPTHWISE_INPUTS 6
-#define MAX_INPUTS DEPTHWISE_INPUTS
+#define STEM_INPUTS 7
+#define MAX_INPUTS STEM_INPUTS
 /* Rows handed to one thread-pool task: about this many output elements each. */
 #define ELEMENTS_PER_TASK 16384
 
@@ -235,37 +238,54 @@ static int64_t conv_size(int64_t in, int64_t kernel, int64_t stride, int64_t dil
   return span < 0 ? 0 : span / stride + 1;
 }
 
+/* The shape of a k×1 then 1×k conv pair from x (B, C, H, W), w1 (M, C1, k, 1), bias1 (M,),
+ * w2 (O, 1, 1, k), bias2 (O,) and config (stride, dilation, padding), each k×1 group reading
+ * `group_in` input channels (1: depthwise; C: no groups); NULL, or the reason it is invalid. */
+static const char *conv_pair_shape(const Inputs *in, size_t config_index, int64_t group_in,
+                                   MicronetDepthwiseShape *shape) {
+  const int64_t *x = in->dims[0], *w1 = in->dims[1], *w2 = in->dims[3];
+  const int64_t *config = (const int64_t *)in->data[config_index];
+  if (in->rank[0] != 4 || x[1] <= 0) return "x must be (B, C, H, W) with C > 0";
+  if (in->rank[1] != 4 || w1[1] != group_in || w1[3] != 1 || w1[0] <= 0 ||
+      w1[0] * group_in % x[1] || in->rank[2] != 1 || in->dims[2][0] != w1[0] ||
+      in->rank[3] != 4 || w2[1] != 1 || w2[2] != 1 || w2[3] != w1[2] || w2[0] <= 0 ||
+      w2[0] % w1[0] || in->rank[4] != 1 || in->dims[4][0] != w2[0]) {
+    return group_in == 1 ? "the weights must be (M, 1, k, 1) and (O, 1, 1, k) with biases (M,) "
+                           "and (O,), M a multiple of C, O one of M"
+                         : "the weights must be (M, C, k, 1) and (O, 1, 1, k) with biases (M,) "
+                           "and (O,), O a multiple of M";
+  }
+  if (in->rank[config_index] != 1 || in->dims[config_index][0] != 3 || config[0] < 1 ||
+      config[1] < 1 || config[2] < 0) {
+    return "config must be (stride >= 1, dilation >= 1, padding >= 0)";
+  }
+  *shape = (MicronetDepthwiseShape){x[1], w1[0], w1[0] * group_in / x[1], w2[0] / w1[0], x[2],
+                                    x[3], 0, 0, w1[2], config[0], config[1], config[2]};
+  shape->out_height = conv_size(x[2], shape->kernel, shape->stride, shape->dilation,
+                                shape->padding);
+  shape->out_width = conv_size(x[3], shape->kernel, shape->stride, shape->dilation,
+                               shape->padding);
+  return shape->out_height && shape->out_width ? NULL
+                                                : "the kernel is larger than the padded input";
+}
+
+static OrtStatus *invalid_operator(const char *operator, const char *reason) {
+  char message[256];
+  snprintf(message, sizeof message, DOMAIN ".%s: %s", operator, reason);
+  return invalid(message);
+}
+
 static OrtStatus *depthwise_compute(void *kernel, OrtKernelContext *context) {
   (void)kernel;
   Inputs in;
+  MicronetDepthwiseShape shape;
   RETURN_IF_ERROR(inputs(context, DEPTHWISE_INPUTS, &in));
-  const int64_t *x = in.dims[0], *w1 = in.dims[1], *w2 = in.dims[3];
-  const int64_t *config = (const int64_t *)in.data[5];
-  if (in.rank[0] != 4 || x[1] <= 0) {
-    return invalid(DOMAIN ".MicroFactorizedDepthwise: x must be (B, C, H, W) with C > 0");
-  }
-  if (in.rank[1] != 4 || w1[1] != 1 || w1[3] != 1 || w1[0] <= 0 || w1[0] % x[1] ||
-      in.rank[2] != 1 || in.dims[2][0] != w1[0] || in.rank[3] != 4 || w2[1] != 1 || w2[2] != 1 ||
-      w2[3] != w1[2] || w2[0] <= 0 || w2[0] % w1[0] || in.rank[4] != 1 ||
-      in.dims[4][0] != w2[0]) {
-    return invalid(DOMAIN ".MicroFactorizedDepthwise: the weights must be (M, 1, k, 1) and "
-                   "(O, 1, 1, k) with biases (M,) and (O,), M a multiple of C, O one of M");
-  }
-  if (in.rank[5] != 1 || in.dims[5][0] != 3 || config[0] < 1 || config[1] < 1 || config[2] < 0) {
-    return invalid(DOMAIN ".MicroFactorizedDepthwise: config must be (stride >= 1, "
-                   "dilation >= 1, padding >= 0)");
-  }
-  MicronetDepthwiseShape shape = {x[1], w1[0], w1[0] / x[1], w2[0] / w1[0], x[2], x[3], 0, 0,
-                                  w1[2], config[0], config[1], config[2]};
-  shape.out_height = conv_size(x[2], shape.kernel, shape.stride, shape.dilation, shape.padding);
-  shape.out_width = conv_size(x[3], shape.kernel, shape.stride, shape.dilation, shape.padding);
-  if (shape.out_height == 0 || shape.out_width == 0) {
-    return invalid(DOMAIN ".MicroFactorizedDepthwise: the kernel is larger than the padded input");
-  }
-  const int64_t out_dims[4] = {x[0], w2[0], shape.out_height, shape.out_width};
+  const char *reason = conv_pair_shape(&in, 5, 1, &shape);
+  if (reason) return invalid_operator("MicroFactorizedDepthwise", reason);
+  const int64_t out_dims[4] = {in.dims[0][0], in.dims[3][0], shape.out_height, shape.out_width};
   DepthwiseWork work = {(const float *)in.data[0], (const float *)in.data[1],
                         (const float *)in.data[2], (const float *)in.data[3],
-                        (const float *)in.data[4], NULL, shape, x[0] * w1[0],
+                        (const float *)in.data[4], NULL, shape, in.dims[0][0] * shape.mid_channels,
                         task_rows(shape.mult2 * shape.out_height * shape.out_width), 0};
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
   RETURN_IF_ERROR(parallel_rows(context, depthwise_task, &work, work.rows, work.rows_per_task));
@@ -273,6 +293,64 @@ static OrtStatus *depthwise_compute(void *kernel, OrtKernelContext *context) {
     return ort->CreateStatus(ORT_FAIL, DOMAIN ".MicroFactorizedDepthwise: out of memory");
   }
   return NULL;
+}
+
+/* ---- MicroNetStem ---- */
+
+typedef struct {
+  const float *x, *w1, *bias1, *w2, *bias2;
+  const int64_t *destination;
+  float *y;
+  MicronetDepthwiseShape shape;
+  int64_t rows, rows_per_task;
+  atomic_int failed; /* a task could not allocate its scratch */
+} StemWork;
+
+static void stem_task(void *data, size_t task) {
+  StemWork *w = (StemWork *)data;
+  float *scratch = task_scratch(micronet_micro_factorized_stem_scratch(&w->shape), &w->failed);
+  if (!scratch) return;
+  micronet_micro_factorized_stem_rows(w->x, w->w1, w->bias1, w->w2, w->bias2, w->destination,
+                                      w->y, &w->shape, scratch, (int64_t)task * w->rows_per_task,
+                                      task_end(task, w->rows_per_task, w->rows));
+  free(scratch);
+}
+
+static OrtStatus *stem_compute(void *kernel, OrtKernelContext *context) {
+  (void)kernel;
+  Inputs in;
+  MicronetDepthwiseShape shape;
+  RETURN_IF_ERROR(inputs(context, STEM_INPUTS, &in));
+  const char *reason = in.rank[0] == 4 ? conv_pair_shape(&in, 6, in.dims[0][1], &shape)
+                                       : "x must be (B, C, H, W) with C > 0";
+  if (reason) return invalid_operator("MicroNetStem", reason);
+  const int64_t channels = in.dims[3][0], *index = (const int64_t *)in.data[5];
+  if (in.rank[5] != 1 || in.dims[5][0] != channels) {
+    return invalid(DOMAIN ".MicroNetStem: index must be (O,)");
+  }
+  int64_t *destination = malloc(sizeof(int64_t) * (size_t)channels);
+  if (!destination) return ort->CreateStatus(ORT_FAIL, DOMAIN ".MicroNetStem: out of memory");
+  for (int64_t o = 0; o < channels; ++o) destination[o] = -1;
+  for (int64_t p = 0; p < channels; ++p) {
+    if (index[p] < 0 || index[p] >= channels || destination[index[p]] >= 0) {
+      free(destination);
+      return invalid(DOMAIN ".MicroNetStem: index must be a permutation of the channels");
+    }
+    destination[index[p]] = p;
+  }
+  const int64_t bands = micronet_micro_factorized_stem_bands(&shape);
+  const int64_t out_dims[4] = {in.dims[0][0], channels, shape.out_height, shape.out_width};
+  StemWork work = {(const float *)in.data[0], (const float *)in.data[1],
+                   (const float *)in.data[2], (const float *)in.data[3],
+                   (const float *)in.data[4], destination, NULL, shape, in.dims[0][0] * bands,
+                   task_rows(channels * shape.out_height * shape.out_width / bands), 0};
+  OrtStatus *status = output(context, out_dims, &work.y);
+  if (!status) status = parallel_rows(context, stem_task, &work, work.rows, work.rows_per_task);
+  if (!status && atomic_load(&work.failed)) {
+    status = ort->CreateStatus(ORT_FAIL, DOMAIN ".MicroNetStem: out of memory");
+  }
+  free(destination);
+  return status;
 }
 
 /* ---- The operator descriptions ---- */
@@ -292,10 +370,12 @@ static const char *depthwise_name(const OrtCustomOp *op) {
   (void)op;
   return "MicroFactorizedDepthwise";
 }
+static const char *stem_name(const OrtCustomOp *op) { (void)op; return "MicroNetStem"; }
 static const char *provider(const OrtCustomOp *op) { (void)op; return NULL; } /* CPU */
 static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return SHIFT_MAX_INPUTS; }
 static size_t resize_inputs(const OrtCustomOp *op) { (void)op; return RESIZE_INPUTS; }
 static size_t depthwise_inputs(const OrtCustomOp *op) { (void)op; return DEPTHWISE_INPUTS; }
+static size_t stem_inputs(const OrtCustomOp *op) { (void)op; return STEM_INPUTS; }
 static size_t one_output(const OrtCustomOp *op) { (void)op; return 1; }
 
 /* Float tensors first, then int64 (indices, sizes). */
@@ -309,7 +389,7 @@ static ONNXTensorElementDataType resize_input_type(const OrtCustomOp *op, size_t
   return index < 1 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
 }
 
-static ONNXTensorElementDataType depthwise_input_type(const OrtCustomOp *op, size_t index) {
+static ONNXTensorElementDataType conv_pair_input_type(const OrtCustomOp *op, size_t index) {
   (void)op;
   return index < 5 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
 }
@@ -345,7 +425,8 @@ static OrtMemType memory_type(const OrtCustomOp *op, size_t index) {
 static const OrtCustomOp operators[] = {
     OPERATOR(shift_max_name, shift_max_inputs, shift_max_input_type, shift_max_compute),
     OPERATOR(resize_name, resize_inputs, resize_input_type, resize_compute),
-    OPERATOR(depthwise_name, depthwise_inputs, depthwise_input_type, depthwise_compute),
+    OPERATOR(depthwise_name, depthwise_inputs, conv_pair_input_type, depthwise_compute),
+    OPERATOR(stem_name, stem_inputs, conv_pair_input_type, stem_compute),
 };
 
 /* The domain outlives every session that uses it: it is created once and never released. */

@@ -8,7 +8,6 @@ depthwise convs by 2 (``dilations=(1, 1, 1, 1, 2)``), as MobileNetV3 does (see `
 from typing import Dict, List, Literal, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -157,6 +156,7 @@ class MicroNet(InitSummaryMixin, BaseModule):
         g1, g2 = self.stem_groups = settings['stem_groups']
         self.stem = SpatialSeparableConv(3, g1, g1 * g2, 3, strides[0], groups=(1, g1))
         self.stem_shuffle = ChannelShuffle(g1)
+        self.stem_act = nn.ReLU6()
         act = ActivationConfig(init_a=settings['init_a'], init_b=settings['init_b'])
         self.blocks = nn.ModuleList()
         self.block_stages: List[int] = []
@@ -246,7 +246,7 @@ class MicroNet(InitSummaryMixin, BaseModule):
             block.switch_to_deploy()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = F.relu6(self.stem_shuffle(self.stem(x)))
+        x = self.stem_act(self.stem_shuffle(self.stem(x)))
         outs = [x] if 0 in self.out_indices else []
         for i, block in enumerate(self.blocks):
             x = block(x)
