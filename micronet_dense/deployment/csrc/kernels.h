@@ -10,11 +10,12 @@ void micronet_dynamic_shift_max_rows(const float *x, const float *coef, const in
                                      int64_t plane, int64_t fusions, int64_t begin, int64_t end);
 
 /* Bilinear resize: see resize_bilinear_kernel.c. Rows are output image rows of every plane;
- * `buffers` is scratch for 2 * out_width floats, for one caller at a time. */
+ * `buffers` is scratch for 2 * out_width floats, for one caller at a time. `stream`: write the
+ * output around the cache (for outputs far larger than it). */
 void micronet_resize_bilinear_rows(const float *x, float *y, int64_t in_height, int64_t in_width,
                                    int64_t out_height, int64_t out_width, const int64_t *left,
                                    const float *right_weight, int64_t begin, int64_t end,
-                                   float *buffers);
+                                   float *buffers, int stream);
 
 /* The column tables of micronet_resize_bilinear_rows for in_width -> out_width. */
 void micronet_resize_bilinear_columns(int64_t in_width, int64_t out_width, int64_t *left,

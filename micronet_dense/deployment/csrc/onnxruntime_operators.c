@@ -26,6 +26,8 @@
 #define DEPTHWISE_INPUTS 6
 #define STEM_INPUTS 7
 #define MAX_INPUTS STEM_INPUTS
+/* Resize outputs of at least this many floats (64 MB) are written around the cache. */
+#define STREAM_ELEMENTS (16 << 20)
 /* Rows handed to one thread-pool task: about this many output elements each. */
 #define ELEMENTS_PER_TASK 16384
 
@@ -165,6 +167,7 @@ typedef struct {
   int64_t in_height, in_width, out_height, out_width, rows, rows_per_task;
   int64_t *left;
   float *right_weight;
+  int stream; /* the output is far larger than the cache: write it around the cache */
   atomic_int failed; /* a task could not allocate its row buffers */
 } ResizeWork;
 
@@ -175,7 +178,7 @@ static void resize_task(void *data, size_t task) {
   micronet_resize_bilinear_rows(w->x, w->y, w->in_height, w->in_width, w->out_height,
                                 w->out_width, w->left, w->right_weight,
                                 (int64_t)task * w->rows_per_task,
-                                task_end(task, w->rows_per_task, w->rows), buffers);
+                                task_end(task, w->rows_per_task, w->rows), buffers, w->stream);
   free(buffers);
 }
 
@@ -193,7 +196,8 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   const int64_t out_dims[4] = {in.dims[0][0], in.dims[0][1], size[0], size[1]};
   ResizeWork work = {(const float *)in.data[0], NULL, in.dims[0][2], in.dims[0][3], size[0],
                      size[1], in.dims[0][0] * in.dims[0][1] * size[0], task_rows(size[1]), NULL,
-                     NULL, 0};
+                     NULL, in.dims[0][0] * in.dims[0][1] * size[0] * size[1] >= STREAM_ELEMENTS,
+                     0};
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
   work.left = malloc(sizeof(int64_t) * (size_t)size[1]);
   work.right_weight = malloc(sizeof(float) * (size_t)size[1]);

@@ -6,6 +6,9 @@
  * reads each source row for several output rows), into two row buffers; each output row is then a
  * blend of two of them: one pass over the output, no dependencies. */
 #include <stdint.h>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #include "kernels.h"
 
@@ -50,10 +53,30 @@ static const float *interpolated(const float *x, int64_t row, int64_t keep, int6
   return buffers + slot * out_width;
 }
 
+/* out[j] = a * upper[j] + b * lower[j] for j < n; with `stream` (and AVX, and `out` 32-byte
+ * aligned) through non-temporal stores, which write around the cache instead of first reading
+ * every line of `out` into it. */
+static void blend(const float *restrict upper, const float *restrict lower, float a, float b,
+                  float *restrict out, int64_t n, int stream) {
+  int64_t j = 0;
+#if defined(__AVX__)
+  if (stream && ((uintptr_t)out & 31) == 0) {
+    const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b);
+    for (; j + 8 <= n; j += 8) {
+      _mm256_stream_ps(out + j, _mm256_add_ps(_mm256_mul_ps(va, _mm256_loadu_ps(upper + j)),
+                                              _mm256_mul_ps(vb, _mm256_loadu_ps(lower + j))));
+    }
+  }
+#else
+  (void)stream;
+#endif
+  for (; j < n; ++j) out[j] = a * upper[j] + b * lower[j];
+}
+
 void micronet_resize_bilinear_rows(const float *x, float *y, int64_t in_height, int64_t in_width,
                                    int64_t out_height, int64_t out_width, const int64_t *left,
                                    const float *right_weight, int64_t begin, int64_t end,
-                                   float *buffers) {
+                                   float *buffers, int stream) {
   const float scale = (float)in_height / (float)out_height;
   int64_t held[2] = {-1, -1};
   int64_t plane = begin / out_height, i = begin % out_height;
@@ -67,14 +90,13 @@ void micronet_resize_bilinear_rows(const float *x, float *y, int64_t in_height, 
                                                right_weight, buffers, held);
     const float *restrict lower = interpolated(x, lower_row, upper_row, in_width, out_width, left,
                                                right_weight, buffers, held);
-    const float upper_weight = 1.0f - lower_weight;
-    float *restrict out = y + row * out_width;
-    for (int64_t j = 0; j < out_width; ++j) {
-      out[j] = upper_weight * upper[j] + lower_weight * lower[j];
-    }
+    blend(upper, lower, 1.0f - lower_weight, lower_weight, y + row * out_width, out_width, stream);
     if (++i == out_height) {
       i = 0;
       ++plane;
     }
   }
+#if defined(__AVX__)
+  if (stream) _mm_sfence(); /* the streamed stores are visible before the caller goes on */
+#endif
 }
