@@ -436,6 +436,20 @@ def test_operator_rejects_a_bad_index(library, tmp_path):
         session.run(None, {session.get_inputs()[0].name: x.numpy()})
 
 
+def test_stem_operator_rejects_an_index_that_is_no_permutation(library, tmp_path):
+    stem = _random_separable(3, 2, 4, 3, 2, 1, (1, 2), seed=0)
+    x = torch.randn(1, 3, 8, 6)
+    model = _export(OperatorStem(stem, ChannelPermutation(torch.tensor([0, 2, 1, 3]))), x)
+    node = next(n for n in model.graph.node if n.domain == DOMAIN)
+    constant = next(n for n in model.graph.node if n.output[0] == node.input[5])
+    constant.attribute[0].t.CopyFrom(onnx.numpy_helper.from_array(np.array([0, 2, 2, 3])))
+    path = tmp_path / 'bad.onnx'
+    onnx.save(model, str(path))
+    session = ort_session(str(path))
+    with pytest.raises(Exception, match='MicroNetStem: index must be a permutation'):
+        session.run(None, {session.get_inputs()[0].name: x.numpy()})
+
+
 def test_export_without_the_header_says_what_is_missing_and_writes_nothing(
         build_model, tmp_path, monkeypatch):
     monkeypatch.setenv(INCLUDE_DIR_VARIABLE, str(tmp_path))

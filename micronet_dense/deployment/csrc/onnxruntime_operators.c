@@ -215,23 +215,33 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
   return status;
 }
 
-/* ---- MicroFactorizedDepthwise ---- */
+/* ---- MicroFactorizedDepthwise and MicroNetStem ---- */
 
 typedef struct {
   const float *x, *w1, *bias1, *w2, *bias2;
+  const int64_t *destination; /* MicroNetStem's output plane of each channel; NULL: depthwise */
   float *y;
   MicronetDepthwiseShape shape;
   int64_t rows, rows_per_task;
   atomic_int failed; /* a task could not allocate its scratch */
-} DepthwiseWork;
+} ConvPairWork;
 
-static void depthwise_task(void *data, size_t task) {
-  DepthwiseWork *w = (DepthwiseWork *)data;
-  float *scratch = task_scratch(micronet_micro_factorized_depthwise_scratch(&w->shape), &w->failed);
+static void conv_pair_task(void *data, size_t task) {
+  ConvPairWork *w = (ConvPairWork *)data;
+  const int64_t begin = (int64_t)task * w->rows_per_task;
+  const int64_t end = task_end(task, w->rows_per_task, w->rows);
+  float *scratch = task_scratch(w->destination
+                                    ? micronet_micro_factorized_stem_scratch(&w->shape)
+                                    : micronet_micro_factorized_depthwise_scratch(&w->shape),
+                                &w->failed);
   if (!scratch) return;
-  micronet_micro_factorized_depthwise_rows(w->x, w->w1, w->bias1, w->w2, w->bias2, w->y, &w->shape,
-                                           scratch, (int64_t)task * w->rows_per_task,
-                                           task_end(task, w->rows_per_task, w->rows));
+  if (w->destination) {
+    micronet_micro_factorized_stem_rows(w->x, w->w1, w->bias1, w->w2, w->bias2, w->destination,
+                                        w->y, &w->shape, scratch, begin, end);
+  } else {
+    micronet_micro_factorized_depthwise_rows(w->x, w->w1, w->bias1, w->w2, w->bias2, w->y,
+                                             &w->shape, scratch, begin, end);
+  }
   free(scratch);
 }
 
@@ -273,86 +283,69 @@ static const char *conv_pair_shape(const Inputs *in, size_t config_index, int64_
                                                 : "the kernel is larger than the padded input";
 }
 
-static OrtStatus *invalid_operator(const char *operator, const char *reason) {
+static OrtStatus *operator_error(OrtErrorCode code, const char *operator, const char *reason) {
   char message[256];
   snprintf(message, sizeof message, DOMAIN ".%s: %s", operator, reason);
-  return invalid(message);
+  return ort->CreateStatus(code, message);
+}
+
+/* Allocates the (batch, O, OH, OW) output and runs `work` (its inputs and shape set) over `rows`
+ * rows of about `row_elements` output elements each. */
+static OrtStatus *run_conv_pair(OrtKernelContext *context, ConvPairWork *work, int64_t batch,
+                                int64_t rows, int64_t row_elements, const char *operator) {
+  const MicronetDepthwiseShape *s = &work->shape;
+  const int64_t out_dims[4] = {batch, s->mid_channels * s->mult2, s->out_height, s->out_width};
+  work->rows = rows;
+  work->rows_per_task = task_rows(row_elements);
+  RETURN_IF_ERROR(output(context, out_dims, &work->y));
+  RETURN_IF_ERROR(parallel_rows(context, conv_pair_task, work, rows, work->rows_per_task));
+  return atomic_load(&work->failed) ? operator_error(ORT_FAIL, operator, "out of memory") : NULL;
 }
 
 static OrtStatus *depthwise_compute(void *kernel, OrtKernelContext *context) {
   (void)kernel;
   Inputs in;
-  MicronetDepthwiseShape shape;
+  ConvPairWork work = {0};
   RETURN_IF_ERROR(inputs(context, DEPTHWISE_INPUTS, &in));
-  const char *reason = conv_pair_shape(&in, 5, 1, &shape);
-  if (reason) return invalid_operator("MicroFactorizedDepthwise", reason);
-  const int64_t out_dims[4] = {in.dims[0][0], in.dims[3][0], shape.out_height, shape.out_width};
-  DepthwiseWork work = {(const float *)in.data[0], (const float *)in.data[1],
-                        (const float *)in.data[2], (const float *)in.data[3],
-                        (const float *)in.data[4], NULL, shape, in.dims[0][0] * shape.mid_channels,
-                        task_rows(shape.mult2 * shape.out_height * shape.out_width), 0};
-  RETURN_IF_ERROR(output(context, out_dims, &work.y));
-  RETURN_IF_ERROR(parallel_rows(context, depthwise_task, &work, work.rows, work.rows_per_task));
-  if (atomic_load(&work.failed)) {
-    return ort->CreateStatus(ORT_FAIL, DOMAIN ".MicroFactorizedDepthwise: out of memory");
-  }
-  return NULL;
-}
-
-/* ---- MicroNetStem ---- */
-
-typedef struct {
-  const float *x, *w1, *bias1, *w2, *bias2;
-  const int64_t *destination;
-  float *y;
-  MicronetDepthwiseShape shape;
-  int64_t rows, rows_per_task;
-  atomic_int failed; /* a task could not allocate its scratch */
-} StemWork;
-
-static void stem_task(void *data, size_t task) {
-  StemWork *w = (StemWork *)data;
-  float *scratch = task_scratch(micronet_micro_factorized_stem_scratch(&w->shape), &w->failed);
-  if (!scratch) return;
-  micronet_micro_factorized_stem_rows(w->x, w->w1, w->bias1, w->w2, w->bias2, w->destination,
-                                      w->y, &w->shape, scratch, (int64_t)task * w->rows_per_task,
-                                      task_end(task, w->rows_per_task, w->rows));
-  free(scratch);
+  const char *reason = conv_pair_shape(&in, 5, 1, &work.shape);
+  if (reason) return operator_error(ORT_INVALID_ARGUMENT, "MicroFactorizedDepthwise", reason);
+  const MicronetDepthwiseShape *s = &work.shape;
+  work.x = in.data[0], work.w1 = in.data[1], work.bias1 = in.data[2];
+  work.w2 = in.data[3], work.bias2 = in.data[4];
+  return run_conv_pair(context, &work, in.dims[0][0], in.dims[0][0] * s->mid_channels,
+                       s->mult2 * s->out_height * s->out_width, "MicroFactorizedDepthwise");
 }
 
 static OrtStatus *stem_compute(void *kernel, OrtKernelContext *context) {
   (void)kernel;
   Inputs in;
-  MicronetDepthwiseShape shape;
+  ConvPairWork work = {0};
   RETURN_IF_ERROR(inputs(context, STEM_INPUTS, &in));
-  const char *reason = in.rank[0] == 4 ? conv_pair_shape(&in, 6, in.dims[0][1], &shape)
+  const char *reason = in.rank[0] == 4 ? conv_pair_shape(&in, 6, in.dims[0][1], &work.shape)
                                        : "x must be (B, C, H, W) with C > 0";
-  if (reason) return invalid_operator("MicroNetStem", reason);
+  if (reason) return operator_error(ORT_INVALID_ARGUMENT, "MicroNetStem", reason);
   const int64_t channels = in.dims[3][0], *index = (const int64_t *)in.data[5];
   if (in.rank[5] != 1 || in.dims[5][0] != channels) {
-    return invalid(DOMAIN ".MicroNetStem: index must be (O,)");
+    return operator_error(ORT_INVALID_ARGUMENT, "MicroNetStem", "index must be (O,)");
   }
   int64_t *destination = malloc(sizeof(int64_t) * (size_t)channels);
-  if (!destination) return ort->CreateStatus(ORT_FAIL, DOMAIN ".MicroNetStem: out of memory");
+  if (!destination) return operator_error(ORT_FAIL, "MicroNetStem", "out of memory");
   for (int64_t o = 0; o < channels; ++o) destination[o] = -1;
   for (int64_t p = 0; p < channels; ++p) {
     if (index[p] < 0 || index[p] >= channels || destination[index[p]] >= 0) {
       free(destination);
-      return invalid(DOMAIN ".MicroNetStem: index must be a permutation of the channels");
+      return operator_error(ORT_INVALID_ARGUMENT, "MicroNetStem",
+                            "index must be a permutation of the channels");
     }
     destination[index[p]] = p;
   }
-  const int64_t bands = micronet_micro_factorized_stem_bands(&shape);
-  const int64_t out_dims[4] = {in.dims[0][0], channels, shape.out_height, shape.out_width};
-  StemWork work = {(const float *)in.data[0], (const float *)in.data[1],
-                   (const float *)in.data[2], (const float *)in.data[3],
-                   (const float *)in.data[4], destination, NULL, shape, in.dims[0][0] * bands,
-                   task_rows(channels * shape.out_height * shape.out_width / bands), 0};
-  OrtStatus *status = output(context, out_dims, &work.y);
-  if (!status) status = parallel_rows(context, stem_task, &work, work.rows, work.rows_per_task);
-  if (!status && atomic_load(&work.failed)) {
-    status = ort->CreateStatus(ORT_FAIL, DOMAIN ".MicroNetStem: out of memory");
-  }
+  const MicronetDepthwiseShape *s = &work.shape;
+  const int64_t bands = micronet_micro_factorized_stem_bands(s);
+  work.x = in.data[0], work.w1 = in.data[1], work.bias1 = in.data[2];
+  work.w2 = in.data[3], work.bias2 = in.data[4], work.destination = destination;
+  OrtStatus *status = run_conv_pair(context, &work, in.dims[0][0], in.dims[0][0] * bands,
+                                    channels * s->out_height * s->out_width / bands,
+                                    "MicroNetStem");
   free(destination);
   return status;
 }
