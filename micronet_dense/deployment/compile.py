@@ -8,7 +8,9 @@ two loops over the tensor instead of the chain of full-size passes that eager Py
 with inductor's ``freezing`` its weights become constants, so the convolutions' weights are packed
 once for oneDNN (the copy is inference-only, like the fused model). Freezing is switched on around
 every call of the compiled modules (:func:`_with_freezing`), since dynamo, not only inductor, must
-see it.
+see it. Inductor's ``cpp_wrapper`` calls the generated kernels and the convolutions from C++ instead
+of Python (m3 pose at 256×192: 11–14 % faster on 1 and 2 threads, AMD EPYC; compilation about 30 %
+longer).
 
 Compilation happens at the first call for each input shape and grad mode, so
 :func:`compile_model` makes that call itself on an example input, under ``torch.no_grad()`` as the
@@ -74,9 +76,11 @@ def compile_model(model: nn.Module, example_shape: Sequence[int], backend: str =
         raise ValueError(f'unknown compile backend {backend!r}; choose from {COMPILE_BACKENDS}')
     compiled = fuse_model(model)
     for child in _weighted_children(compiled):
-        child.compile(backend=backend)
         if backend == 'inductor':
+            child.compile(backend=backend, options={'cpp_wrapper': True})
             child._compiled_call_impl = _with_freezing(child._compiled_call_impl)
+        else:
+            child.compile(backend=backend)
     example = torch.randn(*example_shape, generator=torch.Generator().manual_seed(0))
     start = time.perf_counter()
     with torch.no_grad():
