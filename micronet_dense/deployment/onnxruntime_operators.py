@@ -241,7 +241,7 @@ class _StemFunction(torch.autograd.Function):
 class OperatorStem(nn.Module):
     """MicroNet's fused stem, its channel shuffle and ReLU6 (``relu6(stem(x)[:, index])``) as one
     ``MicroNetStem`` node. onnxruntime runs the stem's two convs in its blocked layout, the k×1
-    conv's 4 channels padded to a whole block (4× the memory) before a layout conversion, then
+    conv's few channels (4 at m3) padded to a whole block of 16 before a layout conversion, then
     the gather and the clamp: about a tenth of m3 segmentation at 1024×2048.
 
     Args:
