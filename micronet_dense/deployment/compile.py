@@ -76,11 +76,10 @@ def compile_model(model: nn.Module, example_shape: Sequence[int], backend: str =
         raise ValueError(f'unknown compile backend {backend!r}; choose from {COMPILE_BACKENDS}')
     compiled = fuse_model(model)
     for child in _weighted_children(compiled):
-        if backend == 'inductor':
-            child.compile(backend=backend, options={'cpp_wrapper': True})
+        inductor = backend == 'inductor'
+        child.compile(backend=backend, options={'cpp_wrapper': True} if inductor else None)
+        if inductor:
             child._compiled_call_impl = _with_freezing(child._compiled_call_impl)
-        else:
-            child.compile(backend=backend)
     example = torch.randn(*example_shape, generator=torch.Generator().manual_seed(0))
     start = time.perf_counter()
     with torch.no_grad():

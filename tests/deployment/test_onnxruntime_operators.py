@@ -423,31 +423,31 @@ def test_onnxruntime_with_the_operators_matches_pytorch(library, build_model, tm
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-4)
 
 
-def test_operator_rejects_a_bad_index(library, tmp_path):
-    x = torch.randn(1, 6, 2, 2)
-    model = _export(OperatorShiftMax(_random_dsm(6, 2, 2, seed=0).fuse()), x)
+def _run_with_constant_input(module, x, input_index, value, path):
+    """Runs the export of ``module`` (one operator node) in onnxruntime on ``x``, with the constant
+    that feeds the node's input ``input_index`` replaced by ``value``."""
+    model = _export(module, x)
     node = next(n for n in model.graph.node if n.domain == DOMAIN)
-    constant = next(n for n in model.graph.node if n.output[0] == node.input[3])
-    constant.attribute[0].t.CopyFrom(onnx.numpy_helper.from_array(np.array([0, 1, 2, 3, 4, 6])))
-    path = tmp_path / 'bad.onnx'
+    constant = next(n for n in model.graph.node if n.output[0] == node.input[input_index])
+    constant.attribute[0].t.CopyFrom(onnx.numpy_helper.from_array(value))
     onnx.save(model, str(path))
     session = ort_session(str(path))
+    return session.run(None, {session.get_inputs()[0].name: x.numpy()})
+
+
+def test_operator_rejects_a_bad_index(library, tmp_path):
     with pytest.raises(Exception, match='channel index is out of range'):
-        session.run(None, {session.get_inputs()[0].name: x.numpy()})
+        _run_with_constant_input(OperatorShiftMax(_random_dsm(6, 2, 2, seed=0).fuse()),
+                                 torch.randn(1, 6, 2, 2), 3, np.array([0, 1, 2, 3, 4, 6]),
+                                 tmp_path / 'bad.onnx')
 
 
 def test_stem_operator_rejects_an_index_that_is_no_permutation(library, tmp_path):
-    stem = _random_separable(3, 2, 4, 3, 2, 1, (1, 2), seed=0)
-    x = torch.randn(1, 3, 8, 6)
-    model = _export(OperatorStem(stem, ChannelPermutation(torch.tensor([0, 2, 1, 3]))), x)
-    node = next(n for n in model.graph.node if n.domain == DOMAIN)
-    constant = next(n for n in model.graph.node if n.output[0] == node.input[5])
-    constant.attribute[0].t.CopyFrom(onnx.numpy_helper.from_array(np.array([0, 2, 2, 3])))
-    path = tmp_path / 'bad.onnx'
-    onnx.save(model, str(path))
-    session = ort_session(str(path))
+    stem = OperatorStem(_random_separable(3, 2, 4, 3, 2, 1, (1, 2), seed=0),
+                        ChannelPermutation(torch.tensor([0, 2, 1, 3])))
     with pytest.raises(Exception, match='MicroNetStem: index must be a permutation'):
-        session.run(None, {session.get_inputs()[0].name: x.numpy()})
+        _run_with_constant_input(stem, torch.randn(1, 3, 8, 6), 5, np.array([0, 2, 2, 3]),
+                                 tmp_path / 'bad.onnx')
 
 
 def test_export_without_the_header_says_what_is_missing_and_writes_nothing(

@@ -253,21 +253,22 @@ static int64_t conv_size(int64_t in, int64_t kernel, int64_t stride, int64_t dil
 }
 
 /* The shape of a k×1 then 1×k conv pair from x (B, C, H, W), w1 (M, C1, k, 1), bias1 (M,),
- * w2 (O, 1, 1, k), bias2 (O,) and config (stride, dilation, padding), each k×1 group reading
- * `group_in` input channels (1: depthwise; C: no groups); NULL, or the reason it is invalid. */
-static const char *conv_pair_shape(const Inputs *in, size_t config_index, int64_t group_in,
+ * w2 (O, 1, 1, k), bias2 (O,) and config (stride, dilation, padding), the k×1 conv depthwise
+ * (C1 = 1) or without groups (C1 = C); NULL, or the reason it is invalid. */
+static const char *conv_pair_shape(const Inputs *in, size_t config_index, int depthwise,
                                    MicronetDepthwiseShape *shape) {
   const int64_t *x = in->dims[0], *w1 = in->dims[1], *w2 = in->dims[3];
   const int64_t *config = (const int64_t *)in->data[config_index];
   if (in->rank[0] != 4 || x[1] <= 0) return "x must be (B, C, H, W) with C > 0";
+  const int64_t group_in = depthwise ? 1 : x[1];
   if (in->rank[1] != 4 || w1[1] != group_in || w1[3] != 1 || w1[0] <= 0 ||
       w1[0] * group_in % x[1] || in->rank[2] != 1 || in->dims[2][0] != w1[0] ||
       in->rank[3] != 4 || w2[1] != 1 || w2[2] != 1 || w2[3] != w1[2] || w2[0] <= 0 ||
       w2[0] % w1[0] || in->rank[4] != 1 || in->dims[4][0] != w2[0]) {
-    return group_in == 1 ? "the weights must be (M, 1, k, 1) and (O, 1, 1, k) with biases (M,) "
-                           "and (O,), M a multiple of C, O one of M"
-                         : "the weights must be (M, C, k, 1) and (O, 1, 1, k) with biases (M,) "
-                           "and (O,), O a multiple of M";
+    return depthwise ? "the weights must be (M, 1, k, 1) and (O, 1, 1, k) with biases (M,) "
+                       "and (O,), M a multiple of C, O one of M"
+                     : "the weights must be (M, C, k, 1) and (O, 1, 1, k) with biases (M,) "
+                       "and (O,), O a multiple of M";
   }
   if (in->rank[config_index] != 1 || in->dims[config_index][0] != 3 || config[0] < 1 ||
       config[1] < 1 || config[2] < 0) {
@@ -321,18 +322,17 @@ static OrtStatus *stem_compute(void *kernel, OrtKernelContext *context) {
   Inputs in;
   ConvPairWork work = {0};
   RETURN_IF_ERROR(inputs(context, STEM_INPUTS, &in));
-  const char *reason = in.rank[0] == 4 ? conv_pair_shape(&in, 6, in.dims[0][1], &work.shape)
-                                       : "x must be (B, C, H, W) with C > 0";
+  const char *reason = conv_pair_shape(&in, 6, 0, &work.shape);
   if (reason) return operator_error(ORT_INVALID_ARGUMENT, "MicroNetStem", reason);
-  const int64_t channels = in.dims[3][0], *index = (const int64_t *)in.data[5];
-  if (in.rank[5] != 1 || in.dims[5][0] != channels) {
+  const int64_t out_channels = in.dims[3][0], *index = (const int64_t *)in.data[5];
+  if (in.rank[5] != 1 || in.dims[5][0] != out_channels) {
     return operator_error(ORT_INVALID_ARGUMENT, "MicroNetStem", "index must be (O,)");
   }
-  int64_t *destination = malloc(sizeof(int64_t) * (size_t)channels);
+  int64_t *destination = malloc(sizeof(int64_t) * (size_t)out_channels);
   if (!destination) return operator_error(ORT_FAIL, "MicroNetStem", "out of memory");
-  for (int64_t o = 0; o < channels; ++o) destination[o] = -1;
-  for (int64_t p = 0; p < channels; ++p) {
-    if (index[p] < 0 || index[p] >= channels || destination[index[p]] >= 0) {
+  for (int64_t o = 0; o < out_channels; ++o) destination[o] = -1;
+  for (int64_t p = 0; p < out_channels; ++p) {
+    if (index[p] < 0 || index[p] >= out_channels || destination[index[p]] >= 0) {
       free(destination);
       return operator_error(ORT_INVALID_ARGUMENT, "MicroNetStem",
                             "index must be a permutation of the channels");
@@ -344,7 +344,7 @@ static OrtStatus *stem_compute(void *kernel, OrtKernelContext *context) {
   work.x = in.data[0], work.w1 = in.data[1], work.bias1 = in.data[2];
   work.w2 = in.data[3], work.bias2 = in.data[4], work.destination = destination;
   OrtStatus *status = run_conv_pair(context, &work, in.dims[0][0], in.dims[0][0] * bands,
-                                    channels * s->out_height * s->out_width / bands,
+                                    out_channels * s->out_height * s->out_width / bands,
                                     "MicroNetStem");
   free(destination);
   return status;
