@@ -59,7 +59,7 @@ INCLUDE_DIR_VARIABLE = 'ORT_INCLUDE_DIR'
 CACHE_VARIABLE = 'MICRONET_DENSE_CACHE'
 CSRC = Path(__file__).parent / 'csrc'
 KERNEL_SOURCES = ('dynamic_shift_max_kernel.c', 'resize_bilinear_kernel.c',
-                  'micro_factorized_depthwise_kernel.c')
+                  'micro_factorized_depthwise_kernel.c', 'quantized_pointwise_kernel.c')
 OPERATOR_SOURCES = KERNEL_SOURCES + ('onnxruntime_operators.c',)
 HEADER = 'onnxruntime_c_api.h'
 # -march=native: the library is built where it runs (its cache key names the CPU), and the

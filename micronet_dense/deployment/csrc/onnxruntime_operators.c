@@ -7,6 +7,8 @@
  *   bias2 (O,), config (3,) int64 = (stride, dilation, padding)) -> (B, O, OH, OW)
  * - MicroNetStem(x (B, C, H, W), w1 (M, C, k, 1), bias1 (M,), w2 (O, 1, 1, k), bias2 (O,),
  *   index (O,) int64, config (3,) int64 = (stride, dilation, padding)) -> (B, O, OH, OW)
+ * - QuantizedPointwiseConv(x (B, C, H, W), x_scale (), x_zero_point () uint8, weight (G, Mg4, Kg4)
+ *   int8, scale (O,), bias (O,)) -> (B, O, H, W)
  *
  * Each checks its inputs, allocates the output and runs its kernel (kernels.h) over the output rows
  * on the session's intra-op threads. Built against onnxruntime's C API header; loaded with
@@ -25,6 +27,7 @@
 #define RESIZE_INPUTS 2
 #define DEPTHWISE_INPUTS 6
 #define STEM_INPUTS 7
+#define POINTWISE_INPUTS 6
 #define MAX_INPUTS STEM_INPUTS
 /* Resize outputs of at least this many floats (64 MB) are written around the cache. */
 #define STREAM_ELEMENTS (16 << 20)
@@ -350,6 +353,99 @@ static OrtStatus *stem_compute(void *kernel, OrtKernelContext *context) {
   return status;
 }
 
+/* ---- QuantizedPointwiseConv ---- */
+
+typedef struct {
+  const float *x, *scale, *bias;
+  const int8_t *weight;
+  uint32_t *packed;
+  int32_t *compensation;
+  float *y;
+  MicronetPointwiseShape shape;
+  float x_scale;
+  int32_t zero_point;
+  int64_t rows, rows_per_task;
+} PointwiseWork;
+
+static void quantize_task(void *data, size_t task) {
+  const PointwiseWork *w = (const PointwiseWork *)data;
+  micronet_quantize_channel_quads_rows(w->x, w->packed, &w->shape, w->x_scale, w->zero_point,
+                                       (int64_t)task * w->rows_per_task,
+                                       task_end(task, w->rows_per_task, w->rows));
+}
+
+static void pointwise_task(void *data, size_t task) {
+  const PointwiseWork *w = (const PointwiseWork *)data;
+  micronet_quantized_pointwise_rows(w->packed, w->weight, w->compensation, w->scale, w->bias, w->y,
+                                    &w->shape, (int64_t)task * w->rows_per_task,
+                                    task_end(task, w->rows_per_task, w->rows));
+}
+
+static int64_t round_up4(int64_t n) { return (n + 3) / 4 * 4; }
+
+static int one_element(const Inputs *in, size_t index) {
+  return in->rank[index] == 0 || (in->rank[index] == 1 && in->dims[index][0] == 1);
+}
+
+/* The shape of the conv from x, weight (G, Mg4, Kg4), scale (O,) and bias (O,); NULL, or the
+ * reason it is invalid. */
+static const char *pointwise_shape(const Inputs *in, MicronetPointwiseShape *shape) {
+  const int64_t *x = in->dims[0], *w = in->dims[3];
+  if (in->rank[0] != 4 || x[1] <= 0) return "x must be (B, C, H, W) with C > 0";
+  if (!one_element(in, 1) || !one_element(in, 2) || !(*(const float *)in->data[1] > 0)) {
+    return "x_scale must be one number > 0 and x_zero_point one number";
+  }
+  const int64_t out_channels = in->dims[4][0];
+  if (in->rank[4] != 1 || in->rank[5] != 1 || in->dims[5][0] != out_channels ||
+      out_channels <= 0) {
+    return "scale and bias must be (O,) with O > 0";
+  }
+  if (in->rank[3] != 3 || w[0] <= 0 || x[1] % w[0] || out_channels % w[0] ||
+      w[1] != round_up4(out_channels / w[0]) || w[2] != round_up4(x[1] / w[0])) {
+    return "weight must be (G, Mg4, Kg4) with G dividing C and O, and Mg4 and Kg4 the channels "
+           "per group of the output and the input rounded up to a multiple of 4";
+  }
+  *shape = (MicronetPointwiseShape){x[1], out_channels, w[0], x[2] * x[3]};
+  return NULL;
+}
+
+static OrtStatus *pointwise_compute(void *kernel, OrtKernelContext *context) {
+  (void)kernel;
+  Inputs in;
+  PointwiseWork work = {0};
+  RETURN_IF_ERROR(inputs(context, POINTWISE_INPUTS, &in));
+  const char *reason = pointwise_shape(&in, &work.shape);
+  if (reason) return operator_error(ORT_INVALID_ARGUMENT, "QuantizedPointwiseConv", reason);
+  const MicronetPointwiseShape *s = &work.shape;
+  const int64_t batch = in.dims[0][0];
+  const int64_t quad_rows = batch * s->groups * ((s->channels / s->groups + 3) / 4);
+  const int64_t out_dims[4] = {batch, s->out_channels, in.dims[0][2], in.dims[0][3]};
+  work.x = in.data[0], work.weight = in.data[3], work.scale = in.data[4], work.bias = in.data[5];
+  work.x_scale = *(const float *)in.data[1];
+  work.zero_point = *(const uint8_t *)in.data[2];
+  RETURN_IF_ERROR(output(context, out_dims, &work.y));
+  if (batch * s->plane == 0) return NULL;
+  work.packed = malloc(sizeof(uint32_t) * (size_t)(quad_rows * s->plane));
+  work.compensation = malloc(sizeof(int32_t) * (size_t)s->out_channels);
+  OrtStatus *status = NULL;
+  if (work.packed && work.compensation) {
+    micronet_quantized_pointwise_compensation(work.weight, work.zero_point, s, work.compensation);
+    work.rows = quad_rows, work.rows_per_task = task_rows(s->plane);
+    status = parallel_rows(context, quantize_task, &work, work.rows, work.rows_per_task);
+    if (!status) {
+      work.rows = batch * s->groups * micronet_quantized_pointwise_blocks(s);
+      work.rows_per_task = task_rows(s->out_channels / s->groups * s->plane /
+                                     micronet_quantized_pointwise_blocks(s));
+      status = parallel_rows(context, pointwise_task, &work, work.rows, work.rows_per_task);
+    }
+  } else {
+    status = operator_error(ORT_FAIL, "QuantizedPointwiseConv", "out of memory");
+  }
+  free(work.packed);
+  free(work.compensation);
+  return status;
+}
+
 /* ---- The operator descriptions ---- */
 
 static OrtStatus *create_kernel(const OrtCustomOp *op, const OrtApi *api,
@@ -368,11 +464,16 @@ static const char *depthwise_name(const OrtCustomOp *op) {
   return "MicroFactorizedDepthwise";
 }
 static const char *stem_name(const OrtCustomOp *op) { (void)op; return "MicroNetStem"; }
+static const char *pointwise_name(const OrtCustomOp *op) {
+  (void)op;
+  return "QuantizedPointwiseConv";
+}
 static const char *provider(const OrtCustomOp *op) { (void)op; return NULL; } /* CPU */
 static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return SHIFT_MAX_INPUTS; }
 static size_t resize_inputs(const OrtCustomOp *op) { (void)op; return RESIZE_INPUTS; }
 static size_t depthwise_inputs(const OrtCustomOp *op) { (void)op; return DEPTHWISE_INPUTS; }
 static size_t stem_inputs(const OrtCustomOp *op) { (void)op; return STEM_INPUTS; }
+static size_t pointwise_inputs(const OrtCustomOp *op) { (void)op; return POINTWISE_INPUTS; }
 static size_t one_output(const OrtCustomOp *op) { (void)op; return 1; }
 
 /* Float tensors first, then int64 (indices, sizes). */
@@ -389,6 +490,14 @@ static ONNXTensorElementDataType resize_input_type(const OrtCustomOp *op, size_t
 static ONNXTensorElementDataType conv_pair_input_type(const OrtCustomOp *op, size_t index) {
   (void)op;
   return index < 5 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+}
+
+/* x, x_scale, x_zero_point (uint8), weight (int8), scale, bias. */
+static ONNXTensorElementDataType pointwise_input_type(const OrtCustomOp *op, size_t index) {
+  (void)op;
+  return index == 2 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8
+         : index == 3 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8
+                      : ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
 }
 
 static ONNXTensorElementDataType float_output(const OrtCustomOp *op, size_t index) {
@@ -424,6 +533,7 @@ static const OrtCustomOp operators[] = {
     OPERATOR(resize_name, resize_inputs, resize_input_type, resize_compute),
     OPERATOR(depthwise_name, depthwise_inputs, conv_pair_input_type, depthwise_compute),
     OPERATOR(stem_name, stem_inputs, conv_pair_input_type, stem_compute),
+    OPERATOR(pointwise_name, pointwise_inputs, pointwise_input_type, pointwise_compute),
 };
 
 /* The domain outlives every session that uses it: it is created once and never released. */

@@ -1,0 +1,189 @@
+/* int8 1×1 (group) convolution with float32 input and output.
+ *
+ * For x (B, C, H, W) float32, groups G, Kg = C / G input channels and Mg = O / G output channels
+ * per group:
+ *   q = clamp(round_half_even(x / x_scale) + zero_point, 0, 255)          (uint8, QuantizeLinear)
+ *   y[b, o] = scale[o] * sum_k weight[g, o % Mg, k] * (q[b, g * Kg + k] - zero_point) + bias[o]
+ * with o in group g = o / Mg. It computes what onnxruntime's QuantizeLinear, QLinearConv and
+ * DequantizeLinear compute together, without rounding the output to uint8.
+ *
+ * Two passes. micronet_quantize_channel_quads_rows writes q in blocks of 4 channels of a group,
+ * one 32-bit word per pixel holding the 4 channels' bytes: (B, G, Kq, P) words with Kq = Kg / 4
+ * rounded up and P = H * W (missing channels of the last block are the zero point). Then
+ * micronet_quantized_pointwise_rows multiplies each word by 4 weight bytes at once (AVX-512 VNNI:
+ * 16 pixels × 4 channels per instruction; plain C elsewhere) into int32 sums. The weights come
+ * padded to whole blocks: weight (G, Mg4, Kg4) int8, Mg4 and Kg4 rounded up to multiples of 4,
+ * zero where there is no channel. */
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
+#include "kernels.h"
+
+/* Output channels and pixels of one block of sums kept in registers. */
+#define OUT_BLOCK 4
+#define PIXEL_BLOCK 64
+
+int64_t micronet_quantized_pointwise_blocks(const MicronetPointwiseShape *s) {
+  return (s->plane + PIXEL_BLOCK - 1) / PIXEL_BLOCK;
+}
+
+static int64_t quads(const MicronetPointwiseShape *s) {
+  return (s->channels / s->groups + 3) / 4;
+}
+
+static int64_t padded_out(const MicronetPointwiseShape *s) {
+  return (s->out_channels / s->groups + OUT_BLOCK - 1) / OUT_BLOCK * OUT_BLOCK;
+}
+
+/* q of one value, as an int32 in [0, 255]. */
+static int32_t quantize(float x, float x_scale, float low, float high, int32_t zero_point) {
+  float t = x / x_scale;
+  t = t < low ? low : t > high ? high : t; /* clamping before rounding to integers is after it */
+  return (int32_t)nearbyintf(t) + zero_point;
+}
+
+void micronet_quantize_channel_quads_rows(const float *x, uint32_t *packed,
+                                          const MicronetPointwiseShape *s, float x_scale,
+                                          int32_t zero_point, int64_t begin, int64_t end) {
+  const int64_t group_channels = s->channels / s->groups, kq = quads(s), plane = s->plane;
+  const float low = (float)-zero_point, high = (float)(255 - zero_point);
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t b = row / (s->groups * kq), g = row / kq % s->groups, quad = row % kq;
+    const int64_t present = group_channels - 4 * quad < 4 ? group_channels - 4 * quad : 4;
+    /* The block's channels; a missing one reads the first (its bytes are set to the zero
+     * point below). */
+    const float *in[4];
+    for (int j = 0; j < 4; ++j) {
+      in[j] = x + (b * s->channels + g * group_channels + 4 * quad + (j < present ? j : 0)) *
+                      plane;
+    }
+    uint32_t *out = packed + row * plane;
+    uint32_t missing = 0; /* the zero point in the bytes of the missing channels */
+    for (int j = (int)present; j < 4; ++j) missing |= (uint32_t)zero_point << (8 * j);
+    const uint32_t keep = present == 4 ? ~0u : (1u << (8 * present)) - 1;
+    int64_t i = 0;
+#ifdef __AVX512F__
+    const __m512 scale_v = _mm512_set1_ps(x_scale), low_v = _mm512_set1_ps(low),
+                 high_v = _mm512_set1_ps(high);
+    const __m512i zero_v = _mm512_set1_epi32(zero_point), keep_v = _mm512_set1_epi32((int)keep),
+                  missing_v = _mm512_set1_epi32((int)missing);
+    for (; i + 16 <= plane; i += 16) {
+      __m512i word = _mm512_setzero_si512();
+      for (int j = 0; j < 4; ++j) {
+        const __m512 t = _mm512_min_ps(_mm512_max_ps(
+            _mm512_div_ps(_mm512_loadu_ps(in[j] + i), scale_v), low_v), high_v);
+        const __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(t), zero_v); /* half to even */
+        word = _mm512_or_si512(word, _mm512_slli_epi32(v, 8 * j));
+      }
+      word = _mm512_or_si512(_mm512_and_si512(word, keep_v), missing_v);
+      _mm512_storeu_si512(out + i, word);
+    }
+#endif
+    for (; i < plane; ++i) {
+      uint32_t word = 0;
+      for (int j = 0; j < 4; ++j) {
+        word |= (uint32_t)quantize(in[j][i], x_scale, low, high, zero_point) << (8 * j);
+      }
+      out[i] = (word & keep) | missing;
+    }
+  }
+}
+
+/* `outputs` (<= OUT_BLOCK) output channels over n (<= PIXEL_BLOCK) pixels: the sums of q times
+ * the weights w (OUT_BLOCK rows of kq words), less the compensation, times scale plus bias. */
+static void pointwise_block(const uint32_t *xq, const int8_t *w, const int32_t *compensation,
+                            const float *scale, const float *bias, float *y, int64_t kq,
+                            int64_t plane, int64_t n, int64_t outputs) {
+#ifdef __AVX512VNNI__
+  __m512i acc[OUT_BLOCK][PIXEL_BLOCK / 16];
+  __mmask16 mask[PIXEL_BLOCK / 16];
+  for (int v = 0; v < PIXEL_BLOCK / 16; ++v) {
+    const int64_t lanes = n - 16 * v;
+    mask[v] = lanes >= 16 ? (__mmask16)0xffff : lanes <= 0 ? 0 : (__mmask16)((1u << lanes) - 1);
+    for (int r = 0; r < OUT_BLOCK; ++r) acc[r][v] = _mm512_setzero_si512();
+  }
+  for (int64_t q = 0; q < kq; ++q) {
+    __m512i xv[PIXEL_BLOCK / 16];
+    for (int v = 0; v < PIXEL_BLOCK / 16; ++v) {
+      xv[v] = _mm512_maskz_loadu_epi32(mask[v], xq + q * plane + 16 * v);
+    }
+    for (int r = 0; r < OUT_BLOCK; ++r) {
+      int32_t word;
+      memcpy(&word, w + (r * kq + q) * 4, 4);
+      const __m512i wv = _mm512_set1_epi32(word);
+      for (int v = 0; v < PIXEL_BLOCK / 16; ++v) {
+        acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], xv[v], wv);
+      }
+    }
+  }
+  /* Every row written with constant indices (rows past `outputs` with an empty mask), so that the
+   * sums stay in registers. */
+#pragma GCC unroll 4
+  for (int r = 0; r < OUT_BLOCK; ++r) {
+    const int64_t row = r < outputs ? r : 0;
+    const __m512 s = _mm512_set1_ps(scale[row]), c = _mm512_set1_ps(bias[row]);
+    const __m512i z = _mm512_set1_epi32(compensation[row]);
+#pragma GCC unroll 4
+    for (int v = 0; v < PIXEL_BLOCK / 16; ++v) {
+      const __m512 sum = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][v], z));
+      _mm512_mask_storeu_ps(y + row * plane + 16 * v, r < outputs ? mask[v] : 0,
+                            _mm512_fmadd_ps(sum, s, c));
+    }
+  }
+#else
+  int32_t acc[OUT_BLOCK][PIXEL_BLOCK];
+  memset(acc, 0, sizeof acc);
+  for (int64_t q = 0; q < kq; ++q) {
+    for (int r = 0; r < OUT_BLOCK; ++r) {
+      const int8_t *wq = w + (r * kq + q) * 4;
+      for (int64_t i = 0; i < n; ++i) {
+        const uint32_t word = xq[q * plane + i];
+        for (int j = 0; j < 4; ++j) acc[r][i] += (int32_t)((word >> (8 * j)) & 255u) * wq[j];
+      }
+    }
+  }
+  for (int r = 0; r < outputs; ++r) {
+    for (int64_t i = 0; i < n; ++i) {
+      y[r * plane + i] = (float)(acc[r][i] - compensation[r]) * scale[r] + bias[r];
+    }
+  }
+#endif
+}
+
+void micronet_quantized_pointwise_compensation(const int8_t *weight, int32_t zero_point,
+                                               const MicronetPointwiseShape *s,
+                                               int32_t *compensation) {
+  const int64_t kq = quads(s), group_out = s->out_channels / s->groups, out4 = padded_out(s);
+  for (int64_t o = 0; o < s->out_channels; ++o) {
+    const int8_t *w = weight + (o / group_out * out4 + o % group_out) * kq * 4;
+    int32_t sum = 0;
+    for (int64_t k = 0; k < kq * 4; ++k) sum += w[k];
+    compensation[o] = zero_point * sum;
+  }
+}
+
+void micronet_quantized_pointwise_rows(const uint32_t *packed, const int8_t *weight,
+                                       const int32_t *compensation, const float *scale,
+                                       const float *bias, float *y,
+                                       const MicronetPointwiseShape *s, int64_t begin,
+                                       int64_t end) {
+  const int64_t kq = quads(s), group_out = s->out_channels / s->groups, out4 = padded_out(s);
+  const int64_t blocks = micronet_quantized_pointwise_blocks(s), plane = s->plane;
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t b = row / (s->groups * blocks), g = row / blocks % s->groups;
+    const int64_t p0 = row % blocks * PIXEL_BLOCK;
+    const int64_t n = plane - p0 < PIXEL_BLOCK ? plane - p0 : PIXEL_BLOCK;
+    const uint32_t *xq = packed + (b * s->groups + g) * kq * plane + p0;
+    for (int64_t m = 0; m < group_out; m += OUT_BLOCK) {
+      const int64_t o = g * group_out + m;
+      pointwise_block(xq, weight + (g * out4 + m) * kq * 4, compensation + o, scale + o, bias + o,
+                      y + (b * s->out_channels + o) * plane + p0, kq, plane, n,
+                      group_out - m < OUT_BLOCK ? group_out - m : OUT_BLOCK);
+    }
+  }
+}
