@@ -26,6 +26,7 @@ from torch import nn
 from micronet_dense.apis import init_model
 from micronet_dense.deployment.benchmark import time_interleaved, torch_threads
 from micronet_dense.deployment.onnx import unit_scale_random_weights
+from micronet_dense.deployment.onnxruntime_operators import OperatorUnavailable, operator_library
 
 TIME_UNITS = {'ms': 1.0, 's': 1e3}  # to milliseconds
 RATE_UNITS = {'img/s', 'samples/s'}
@@ -87,3 +88,13 @@ def reference_ratio(row: dict, reference_ms: float) -> float:
     if row['unit'] in TIME_UNITS:
         return row['value'] * TIME_UNITS[row['unit']] / reference_ms
     return row['value'] * reference_ms / 1e3
+
+
+def operators_available(section: str) -> bool:
+    """Whether the project's onnxruntime operators build here; says why not when they do not."""
+    try:
+        operator_library()
+    except OperatorUnavailable as err:
+        print(f"[benchmarks] {section}: no rows with the project's operators: {err}")
+        return False
+    return True

@@ -24,12 +24,11 @@ import numpy as np
 
 from micronet_dense.deployment.benchmark import flush_denormal, time_interleaved
 from micronet_dense.deployment.onnx import INPUT_NAME, export_onnx, ort_session
-from micronet_dense.deployment.onnxruntime_operators import OperatorUnavailable, operator_library
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if __package__ in (None, ''):  # run as a script: the repository root holds ``benchmarks``
     sys.path.insert(0, REPO)
-from benchmarks.common import make_row, shipped_model  # noqa: E402
+from benchmarks.common import make_row, operators_available, shipped_model  # noqa: E402
 
 PEERS_DIR_VARIABLE = 'MICRONET_PEERS_DIR'
 THREADS = 2
@@ -100,16 +99,6 @@ def _micronet_export(task: str, arch: str, shape: Tuple[int, int], workdir: str,
     path = osp.join(workdir, f'{task}_{arch}{"_operators" if operators else ""}.onnx')
     export_onnx(shipped_model(task, arch), path, shape, fast=True, operators=operators)
     return path
-
-
-def operators_available() -> bool:
-    """Whether the project's onnxruntime operators build here; says why not when they do not."""
-    try:
-        operator_library()
-    except OperatorUnavailable as err:
-        print(f"[benchmarks] peers: no rows with the project's operators: {err}")
-        return False
-    return True
 
 
 def _peer_path(task: str, batch_size: int, workdir: str) -> str:
@@ -184,7 +173,7 @@ def run(quick: bool = False) -> List[dict]:
               f'{PEERS_DIR_VARIABLE} to the folder of the peer graphs. Peer rows skipped.')
         return []
     rows = []
-    operators = operators_available()
+    operators = operators_available('peers')
     with tempfile.TemporaryDirectory() as workdir:
         for case in QUICK_CASES if quick else CASES:
             rows += case_rows(case, time_case(case, workdir, operators))

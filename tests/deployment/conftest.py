@@ -6,6 +6,8 @@ from torch import nn
 
 from micronet_dense.apis import init_model
 from micronet_dense.deployment.onnx import unit_scale_random_weights
+from micronet_dense.deployment.onnxruntime_operators import (INCLUDE_DIR_VARIABLE,
+                                                             OperatorUnavailable, operator_library)
 
 CONFIGS = {'pose': 'configs/pose/micronet_{}_coco.py', 'seg': 'configs/seg/micronet_{}_cityscapes.py',
            'depth': 'configs/depth/micronet_{}_cityscapes_depth.py',
@@ -21,3 +23,12 @@ def build_model():
         torch.manual_seed(0)
         return unit_scale_random_weights(init_model(CONFIGS[task].format(arch)), (64, 48))
     return build
+
+
+@pytest.fixture(scope='session')
+def library():
+    """The project's onnxruntime operator library; skips the test where it cannot be built."""
+    try:
+        return operator_library()
+    except OperatorUnavailable as err:
+        pytest.skip(f'{err} (set ${INCLUDE_DIR_VARIABLE} to run this test)')

@@ -21,7 +21,7 @@ from micronet_dense.deployment.onnxruntime_operators import (DOMAIN, INCLUDE_DIR
                                                              PointwiseMatMul,
                                                              compile_shared_library,
                                                              is_blocked_layout_pointwise,
-                                                             operator_library, resize_as_operator,
+                                                             resize_as_operator,
                                                              uses_operators, with_operators)
 from micronet_dense.models.layers import (ChannelPermutation, DynamicShiftMax,
                                           FusedDynamicShiftMax, SpatialSeparableConv, shift_max)
@@ -310,6 +310,81 @@ def test_c_shift_max_kernel_matches_pytorch(kernels, fusions):
     torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)
 
 
+class PointwiseShape(ctypes.Structure):
+    """MicronetPointwiseShape of kernels.h."""
+    _fields_ = [(name, ctypes.c_int64) for name in ('channels', 'out_channels', 'groups', 'plane')]
+
+
+def quantized_pointwise_reference(x, x_scale, zero_point, weight, scale, bias):
+    """QuantizedPointwiseConv in numpy: ``weight`` (O, C/G) int8 unpacked, integer sums in int64."""
+    b, c, h, w = x.shape
+    groups = c // weight.shape[1]
+    q = np.clip(np.round(x / np.float32(x_scale)) + zero_point, 0, 255).astype(np.int64)
+    sums = np.einsum('gok,bgkp->bgop',
+                     weight.astype(np.int64).reshape(groups, -1, weight.shape[1]),
+                     (q - zero_point).reshape(b, groups, -1, h * w))
+    return (sums.reshape(b, -1, h, w) * scale[:, None, None] + bias[:, None, None]).astype(
+        np.float32)
+
+
+def packed_pointwise_weight(weight, groups):
+    """(O, C/G) int8 → (G, Mg4, Kg4): MicroNet's operator layout, zero-padded to blocks of 4."""
+    out_channels, group_in = weight.shape
+    group_out = out_channels // groups
+    packed = np.zeros((groups, -(-group_out // 4) * 4, -(-group_in // 4) * 4), np.int8)
+    packed[:, :group_out, :group_in] = weight.reshape(groups, group_out, group_in)
+    return packed
+
+
+def random_quantized_pointwise(channels, out_channels, groups, size, batch, zero_point, seed):
+    """Inputs of QuantizedPointwiseConv whose quantization clamps at both ends."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((batch, channels, *size)) * 3).astype(np.float32)
+    weight = rng.integers(-128, 128, (out_channels, channels // groups)).astype(np.int8)
+    scale = ((rng.random(out_channels) + 0.5) * 1e-3).astype(np.float32)
+    bias = rng.standard_normal(out_channels).astype(np.float32)
+    return x, np.float32(0.03), zero_point, weight, scale, bias
+
+
+# (C, O, G, H×W, B, zero point): channels per group of no whole block of 4 (in and out), planes
+# of no whole block of 64 pixels (and of one pixel, as the hyper-function's FC layers), zero points
+# at both ends; x spans ±9, far beyond the 255 × 0.03 that uint8 holds.
+@pytest.mark.parametrize('channels, out_channels, groups, size, batch, zero_point', [
+    (12, 10, 2, (5, 7), 2, 128), (8, 3, 1, (1, 1), 3, 0), (16, 24, 4, (9, 9), 1, 255),
+    (64, 32, 2, (8, 16), 1, 100)])
+def test_c_quantized_pointwise_kernel_matches_integer_arithmetic(
+        kernels, channels, out_channels, groups, size, batch, zero_point):
+    pointer, i64 = ctypes.c_void_p, ctypes.c_int64
+    quantize = kernels.micronet_quantize_channel_quads_rows
+    quantize.argtypes = [pointer, pointer, ctypes.POINTER(PointwiseShape), ctypes.c_float,
+                         ctypes.c_int32, i64, i64]
+    compensation = kernels.micronet_quantized_pointwise_compensation
+    compensation.argtypes = [pointer, ctypes.c_int32, ctypes.POINTER(PointwiseShape), pointer]
+    run = kernels.micronet_quantized_pointwise_rows
+    run.argtypes = [pointer] * 6 + [ctypes.POINTER(PointwiseShape), i64, i64]
+    blocks = kernels.micronet_quantized_pointwise_blocks
+    blocks.argtypes, blocks.restype = [ctypes.POINTER(PointwiseShape)], i64
+    x, x_scale, zero_point, weight, scale, bias = random_quantized_pointwise(
+        channels, out_channels, groups, size, batch, zero_point, seed=channels)
+    expected = quantized_pointwise_reference(x, x_scale, zero_point, weight, scale, bias)
+    shape = PointwiseShape(channels, out_channels, groups, size[0] * size[1])
+    packed_weight = packed_pointwise_weight(weight, groups)
+    quads = packed_weight.shape[2] // 4
+    # Garbage where the kernels write before they read; two callers per pass, as threads are.
+    packed = np.full((batch, groups, quads, shape.plane), 0xDEADBEEF, np.uint32)
+    sums = np.zeros(out_channels, np.int32)
+    out = np.full(expected.shape, np.nan, np.float32)
+    compensation(packed_weight.ctypes.data, zero_point, shape, sums.ctypes.data)
+    rows = batch * groups * quads
+    for begin, end in ((0, rows // 2), (rows // 2, rows)):
+        quantize(x.ctypes.data, packed.ctypes.data, shape, x_scale, zero_point, begin, end)
+    rows = batch * groups * blocks(shape)
+    for begin, end in ((0, rows // 2 + 1), (rows // 2 + 1, rows)):
+        run(packed.ctypes.data, packed_weight.ctypes.data, sums.ctypes.data, scale.ctypes.data,
+            bias.ctypes.data, out.ctypes.data, shape, begin, end)
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+
+
 class DepthwiseShape(ctypes.Structure):
     """MicronetDepthwiseShape of kernels.h."""
     _fields_ = [(name, ctypes.c_int64) for name in (
@@ -382,14 +457,6 @@ def test_c_stem_kernel_matches_pytorch(kernels, channels, mid, mult, size, kerne
             buffer.data_ptr(), begin, end)
     assert 0 < (expected == 0).float().mean() < 1 and (expected == 6).any()  # ReLU6 clamps both
     torch.testing.assert_close(out, expected, rtol=0, atol=2e-5)
-
-
-@pytest.fixture(scope='module')
-def library():
-    try:
-        return operator_library()
-    except OperatorUnavailable as err:
-        pytest.skip(f'{err} (set ${INCLUDE_DIR_VARIABLE} to run this test)')
 
 
 def _elementwise(graph) -> int:

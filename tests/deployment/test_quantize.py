@@ -4,15 +4,22 @@ import copy
 import json
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import onnx
 import torch
 from mmengine.runner import Runner
 
+from onnx.reference import ReferenceEvaluator
+from onnx.reference.op_run import OpRun
+from torch import nn
+
 from micronet_dense.deployment.onnx import INPUT_NAME, export_onnx, ort_session
 from micronet_dense.deployment.onnxruntime_estimator import onnxruntime_estimator
+from micronet_dense.deployment.onnxruntime_operators import DOMAIN
 from micronet_dense.deployment.quantize import calibration_batches, quantize_onnx
+from tests.deployment.test_onnxruntime_operators import quantized_pointwise_reference
 from tests.sample_runs import POSE_SAMPLE, REPO, SEG_SAMPLE, TINY_POSE, TINY_SEG, sample_config
 
 
@@ -51,6 +58,69 @@ def test_quantized_graph_is_int8_qdq_on_the_pointwise_convs_and_close_to_float(
     # (measured 2-3% on these random weights and inputs).
     assert np.abs(actual - expected).max() < 0.1 * np.abs(expected).max()
     assert np.abs(actual - expected).max() > 0  # it is not the float graph
+
+    # With the operator: one node per quantized 1×1 conv, every other conv float, no Q/DQ left.
+    operator_path = tmp_path / 'int8_operator.onnx'
+    quantize_onnx(float_path, operator_path, batches, operator=True)
+    graph = onnx.load(operator_path).graph
+    types = [n.op_type for n in graph.node]
+    assert types.count('QuantizedPointwiseConv') == sum(k == [[1, 1]] for k in kernels.values())
+    assert types.count('Conv') == sum(k != [[1, 1]] for k in kernels.values())
+    assert not {'QuantizeLinear', 'DequantizeLinear'} & set(types)
+
+
+class QuantizedPointwiseConvReference(OpRun):
+    """The operator's definition in numpy, for onnx's reference evaluator."""
+    op_domain = DOMAIN
+
+    def _run(self, x, x_scale, x_zero_point, weight, scale, bias):
+        groups, channels = weight.shape[0], x.shape[1]
+        unpacked = weight[:, :len(scale) // groups, :channels // groups].reshape(len(scale), -1)
+        return (quantized_pointwise_reference(x, x_scale, int(x_zero_point), unpacked, scale,
+                                              bias),)
+
+
+QuantizedPointwiseConvReference.__name__ = 'QuantizedPointwiseConv'
+
+
+def _conv_pair(tmp_path):
+    """A float 3×3 conv then a 1×1 conv of 2 groups of 5 → 3 channels, exported; its int8 forms
+    (QDQ and with the operator) calibrated on random inputs; and one more input."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(4, 10, 3, padding=1), nn.Conv2d(10, 6, 1, groups=2)).eval()
+    paths = [tmp_path / f'{name}.onnx' for name in ('float', 'qdq', 'operator')]
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)  # the TorchScript exporter
+        torch.onnx.export(model, torch.randn(1, 4, 6, 5), str(paths[0]),
+                          input_names=[INPUT_NAME], dynamo=False)
+    rng = np.random.default_rng(0)
+    batches = [rng.standard_normal((1, 4, 6, 5)).astype(np.float32) for _ in range(4)]
+    quantize_onnx(paths[0], paths[1], batches)
+    quantize_onnx(paths[0], paths[2], batches, operator=True)
+    return paths, rng.standard_normal((1, 4, 6, 5)).astype(np.float32)
+
+
+def test_operator_graph_is_the_qdq_graph_without_rounding_the_conv_output(tmp_path):
+    (_, qdq_path, operator_path), x = _conv_pair(tmp_path)
+    qdq = onnx.load(qdq_path).graph
+    initializers = {i.name: onnx.numpy_helper.to_array(i) for i in qdq.initializer}
+    output_quantize = next(n for n in qdq.node if n.op_type == 'QuantizeLinear' and
+                           _producers(qdq)[n.input[0]].op_type == 'Conv')
+    step = initializers[output_quantize.input[1]]  # the QDQ graph rounds its output to this
+
+    expected = ort_session(str(qdq_path)).run(None, {INPUT_NAME: x})[0]
+    evaluator = ReferenceEvaluator(str(operator_path), new_ops=[QuantizedPointwiseConvReference])
+    actual = evaluator.run(None, {INPUT_NAME: x})[0]
+    assert np.abs(actual - expected).max() <= step / 2 + 1e-5
+    assert np.abs(actual - expected).max() > 0
+
+
+def test_onnxruntime_runs_the_operator_graph_as_defined(library, tmp_path):
+    (float_path, _, operator_path), x = _conv_pair(tmp_path)
+    evaluator = ReferenceEvaluator(str(operator_path), new_ops=[QuantizedPointwiseConvReference])
+    expected = evaluator.run(None, {INPUT_NAME: x})[0]
+    actual = ort_session(str(operator_path), threads=2).run(None, {INPUT_NAME: x})[0]
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-5)
 
 
 def test_calibration_batches_are_preprocessed_training_crops(tmp_path, build_model):
