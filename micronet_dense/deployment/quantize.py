@@ -6,15 +6,16 @@ kernels (``QLinearConv`` and friends). Weights are quantized to int8 (one scale 
 per output channel), activations per tensor to uint8 with the ranges seen on the calibration
 images (min/max).
 
-By default only the 1×1 (group) convolutions are quantized, with one weight scale per tensor:
-quantized depthwise convs, FC layers and Dynamic Shift-Max's element-wise products, sums and
-maximum were slower than their float32 form with the quantize/dequantize steps around them, and
-per-tensor scales were faster than per-channel ones and kept the pose sample set's AP within 0.002
-of float32. onnxruntime's integer conv is itself no faster than its float32 conv on MicroNet's
-small groups, and adds a layout conversion and a dequantization around each; so with
-``operator=True`` every quantized 1×1 conv becomes the project's ``QuantizedPointwiseConv``
-(:mod:`.onnxruntime_operators`): float32 in and out, the same uint8 × int8 sums inside, with the
-calibrated scales, and no other quantize/dequantize step is left in the graph.
+By default only the 1×1 (group) convolutions over more than one pixel are quantized, with one
+weight scale per tensor: quantized depthwise convs, linear layers and Dynamic Shift-Max's
+element-wise products, sums and maximum were slower than their float32 form with the
+quantize/dequantize steps around them, and per-tensor scales were faster than per-channel ones and
+kept the pose sample set's AP within 0.002 of float32. onnxruntime's integer conv is itself no
+faster than its float32 conv on MicroNet's small groups, and adds a layout conversion and a
+dequantization around each; so with ``operator=True`` every quantized 1×1 conv becomes the
+project's ``QuantizedPointwiseConv`` (:mod:`.onnxruntime_operators`): float32 in and out, the same
+uint8 × int8 sums inside, with the calibrated scales, and no other quantize/dequantize step is left
+in the graph.
 """
 from typing import Dict, Iterable, Iterator, List, Optional
 
@@ -50,13 +51,32 @@ def calibration_batches(cfg: Config, model: nn.Module, num_images: int, batch_si
         yield inputs.numpy()
 
 
-def non_pointwise_convs(path: str) -> List[str]:
-    """Names of the Conv nodes of the graph at ``path`` whose kernel is not 1×1."""
+# The fewest input channels per group for which a quantized 1×1 conv paid on the CPU measured
+# (AMD EPYC, onnxruntime, 1 thread): each output sums fewer products than this in the group
+# convs that expand the channels (4-12 per group in MicroNet), whose time goes to writing the
+# larger output, as in float32.
+MIN_QUANTIZED_GROUP_CHANNELS = 16
+
+
+def float_convs(path: str) -> List[str]:
+    """Names of the Conv nodes of the graph at ``path`` that the default quantization leaves in
+    float32: those whose kernel is not 1×1, the 1×1 convs over a single pixel (the linear layers
+    of Dynamic Shift-Max's hyper-function: vector products, where the integer sums save less than
+    the quantization costs) and those of fewer than :data:`MIN_QUANTIZED_GROUP_CHANNELS` input
+    channels per group."""
     import onnx
+    from onnx import helper
+    graph = onnx.shape_inference.infer_shapes(onnx.load(path)).graph
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+              for v in [*graph.value_info, *graph.input, *graph.output]}
     names = []
-    for node in onnx.load(path).graph.node:
-        kernel = [list(a.ints) for a in node.attribute if a.name == 'kernel_shape']
-        if node.op_type == 'Conv' and kernel != [[1, 1]]:
+    for node in graph.node:
+        if node.op_type != 'Conv':
+            continue
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        shape = shapes.get(node.input[0], [0, 0])
+        if (attrs.get('kernel_shape') != [1, 1] or shape[2:] == [1, 1]
+                or shape[1] // attrs.get('group', 1) < MIN_QUANTIZED_GROUP_CHANNELS):
             names.append(node.name)
     return names
 
@@ -218,7 +238,7 @@ def quantize_onnx(float_path: str, out_path: str, batches: Iterable[np.ndarray],
                         per_channel=per_channel, activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8,
                         op_types_to_quantize=None if all_ops else ['Conv'],
-                        nodes_to_exclude=[] if all_ops else non_pointwise_convs(float_path))
+                        nodes_to_exclude=[] if all_ops else float_convs(float_path))
         if reader.images == 0:
             raise ValueError(f'{float_path}: no calibration images; the file was not written')
         if operator:

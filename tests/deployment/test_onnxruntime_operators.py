@@ -355,33 +355,30 @@ def random_quantized_pointwise(channels, out_channels, groups, size, batch, zero
 def test_c_quantized_pointwise_kernel_matches_integer_arithmetic(
         kernels, channels, out_channels, groups, size, batch, zero_point):
     pointer, i64 = ctypes.c_void_p, ctypes.c_int64
-    quantize = kernels.micronet_quantize_channel_quads_rows
-    quantize.argtypes = [pointer, pointer, ctypes.POINTER(PointwiseShape), ctypes.c_float,
-                         ctypes.c_int32, i64, i64]
+    shape_pointer = ctypes.POINTER(PointwiseShape)
     compensation = kernels.micronet_quantized_pointwise_compensation
-    compensation.argtypes = [pointer, ctypes.c_int32, ctypes.POINTER(PointwiseShape), pointer]
+    compensation.argtypes = [pointer, ctypes.c_int32, shape_pointer, pointer]
     run = kernels.micronet_quantized_pointwise_rows
-    run.argtypes = [pointer] * 6 + [ctypes.POINTER(PointwiseShape), i64, i64]
-    blocks = kernels.micronet_quantized_pointwise_blocks
-    blocks.argtypes, blocks.restype = [ctypes.POINTER(PointwiseShape)], i64
+    run.argtypes = [pointer] * 6 + [shape_pointer, ctypes.c_float, ctypes.c_int32, pointer, i64,
+                                    i64]
+    for count in (kernels.micronet_quantized_pointwise_blocks,
+                  kernels.micronet_quantized_pointwise_scratch):
+        count.argtypes, count.restype = [shape_pointer], i64
     x, x_scale, zero_point, weight, scale, bias = random_quantized_pointwise(
         channels, out_channels, groups, size, batch, zero_point, seed=channels)
     expected = quantized_pointwise_reference(x, x_scale, zero_point, weight, scale, bias)
     shape = PointwiseShape(channels, out_channels, groups, size[0] * size[1])
     packed_weight = packed_pointwise_weight(weight, groups)
-    quads = packed_weight.shape[2] // 4
-    # Garbage where the kernels write before they read; two callers per pass, as threads are.
-    packed = np.full((batch, groups, quads, shape.plane), 0xDEADBEEF, np.uint32)
     sums = np.zeros(out_channels, np.int32)
-    out = np.full(expected.shape, np.nan, np.float32)
     compensation(packed_weight.ctypes.data, zero_point, shape, sums.ctypes.data)
-    rows = batch * groups * quads
-    for begin, end in ((0, rows // 2), (rows // 2, rows)):
-        quantize(x.ctypes.data, packed.ctypes.data, shape, x_scale, zero_point, begin, end)
-    rows = batch * groups * blocks(shape)
+    # Garbage where the kernel writes before it reads; two callers, as threads are.
+    scratch = np.full(kernels.micronet_quantized_pointwise_scratch(shape), 0xDEADBEEF, np.uint32)
+    out = np.full(expected.shape, np.nan, np.float32)
+    rows = batch * groups * kernels.micronet_quantized_pointwise_blocks(shape)
     for begin, end in ((0, rows // 2 + 1), (rows // 2 + 1, rows)):
-        run(packed.ctypes.data, packed_weight.ctypes.data, sums.ctypes.data, scale.ctypes.data,
-            bias.ctypes.data, out.ctypes.data, shape, begin, end)
+        run(x.ctypes.data, packed_weight.ctypes.data, sums.ctypes.data, scale.ctypes.data,
+            bias.ctypes.data, out.ctypes.data, shape, x_scale, zero_point, scratch.ctypes.data,
+            begin, end)
     np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
 
 

@@ -53,20 +53,19 @@ typedef struct {
   int64_t channels, out_channels, groups, plane; /* plane = H * W */
 } MicronetPointwiseShape;
 
-/* Rows are (sample, group, block of 4 channels); `packed` holds (B, G, Kq, P) words. */
-void micronet_quantize_channel_quads_rows(const float *x, uint32_t *packed,
-                                          const MicronetPointwiseShape *shape, float x_scale,
-                                          int32_t zero_point, int64_t begin, int64_t end);
 /* compensation (O,): zero_point times the sum of each output channel's weights. */
 void micronet_quantized_pointwise_compensation(const int8_t *weight, int32_t zero_point,
                                                const MicronetPointwiseShape *shape,
                                                int32_t *compensation);
 /* Rows are (sample, group, block of pixels), micronet_quantized_pointwise_blocks(shape) blocks
- * per plane. */
-void micronet_quantized_pointwise_rows(const uint32_t *packed, const int8_t *weight,
+ * per plane; `scratch` holds micronet_quantized_pointwise_scratch(shape) words, for one caller at
+ * a time. */
+void micronet_quantized_pointwise_rows(const float *x, const int8_t *weight,
                                        const int32_t *compensation, const float *scale,
                                        const float *bias, float *y,
-                                       const MicronetPointwiseShape *shape, int64_t begin,
+                                       const MicronetPointwiseShape *shape, float x_scale,
+                                       int32_t zero_point, uint32_t *scratch, int64_t begin,
                                        int64_t end);
 int64_t micronet_quantized_pointwise_blocks(const MicronetPointwiseShape *shape);
+int64_t micronet_quantized_pointwise_scratch(const MicronetPointwiseShape *shape);
 #endif

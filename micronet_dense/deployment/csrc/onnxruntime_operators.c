@@ -105,11 +105,11 @@ static int64_t task_end(size_t task, int64_t rows_per_task, int64_t rows) {
   return end < rows ? end : rows;
 }
 
-/* A task's scratch of `floats` floats, allocated by the task (malloc reuses the blocks freed by
- * earlier tasks; one block per task allocated up front would be fresh pages at every run), or NULL
- * with `failed` set. */
-static float *task_scratch(int64_t floats, atomic_int *failed) {
-  float *scratch = malloc(sizeof(float) * (size_t)floats);
+/* A task's scratch of `count` elements of `size` bytes, allocated by the task (malloc reuses the
+ * blocks freed by earlier tasks; one block per task allocated up front would be fresh pages at
+ * every run), or NULL with `failed` set. */
+static void *task_scratch(int64_t count, size_t size, atomic_int *failed) {
+  void *scratch = malloc(size * (size_t)count);
   if (!scratch) atomic_store(failed, 1);
   return scratch;
 }
@@ -176,7 +176,7 @@ typedef struct {
 
 static void resize_task(void *data, size_t task) {
   ResizeWork *w = (ResizeWork *)data;
-  float *buffers = task_scratch(2 * w->out_width, &w->failed);
+  float *buffers = task_scratch(2 * w->out_width, sizeof(float), &w->failed);
   if (!buffers) return;
   micronet_resize_bilinear_rows(w->x, w->y, w->in_height, w->in_width, w->out_height,
                                 w->out_width, w->left, w->right_weight,
@@ -236,7 +236,7 @@ static void conv_pair_task(void *data, size_t task) {
   float *scratch = task_scratch(w->destination
                                     ? micronet_micro_factorized_stem_scratch(&w->shape)
                                     : micronet_micro_factorized_depthwise_scratch(&w->shape),
-                                &w->failed);
+                                sizeof(float), &w->failed);
   if (!scratch) return;
   if (w->destination) {
     micronet_micro_factorized_stem_rows(w->x, w->w1, w->bias1, w->w2, w->bias2, w->destination,
@@ -358,27 +358,25 @@ static OrtStatus *stem_compute(void *kernel, OrtKernelContext *context) {
 typedef struct {
   const float *x, *scale, *bias;
   const int8_t *weight;
-  uint32_t *packed;
   int32_t *compensation;
   float *y;
   MicronetPointwiseShape shape;
   float x_scale;
   int32_t zero_point;
   int64_t rows, rows_per_task;
+  atomic_int failed; /* a task could not allocate its scratch */
 } PointwiseWork;
 
-static void quantize_task(void *data, size_t task) {
-  const PointwiseWork *w = (const PointwiseWork *)data;
-  micronet_quantize_channel_quads_rows(w->x, w->packed, &w->shape, w->x_scale, w->zero_point,
-                                       (int64_t)task * w->rows_per_task,
-                                       task_end(task, w->rows_per_task, w->rows));
-}
-
 static void pointwise_task(void *data, size_t task) {
-  const PointwiseWork *w = (const PointwiseWork *)data;
-  micronet_quantized_pointwise_rows(w->packed, w->weight, w->compensation, w->scale, w->bias, w->y,
-                                    &w->shape, (int64_t)task * w->rows_per_task,
+  PointwiseWork *w = (PointwiseWork *)data;
+  uint32_t *scratch = task_scratch(micronet_quantized_pointwise_scratch(&w->shape),
+                                   sizeof(uint32_t), &w->failed);
+  if (!scratch) return;
+  micronet_quantized_pointwise_rows(w->x, w->weight, w->compensation, w->scale, w->bias, w->y,
+                                    &w->shape, w->x_scale, w->zero_point, scratch,
+                                    (int64_t)task * w->rows_per_task,
                                     task_end(task, w->rows_per_task, w->rows));
+  free(scratch);
 }
 
 static int64_t round_up4(int64_t n) { return (n + 3) / 4 * 4; }
@@ -417,32 +415,25 @@ static OrtStatus *pointwise_compute(void *kernel, OrtKernelContext *context) {
   const char *reason = pointwise_shape(&in, &work.shape);
   if (reason) return operator_error(ORT_INVALID_ARGUMENT, "QuantizedPointwiseConv", reason);
   const MicronetPointwiseShape *s = &work.shape;
-  const int64_t batch = in.dims[0][0];
-  const int64_t quad_rows = batch * s->groups * ((s->channels / s->groups + 3) / 4);
+  const int64_t batch = in.dims[0][0], blocks = micronet_quantized_pointwise_blocks(s);
   const int64_t out_dims[4] = {batch, s->out_channels, in.dims[0][2], in.dims[0][3]};
   work.x = in.data[0], work.weight = in.data[3], work.scale = in.data[4], work.bias = in.data[5];
   work.x_scale = *(const float *)in.data[1];
   work.zero_point = *(const uint8_t *)in.data[2];
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
-  if (batch * s->plane == 0) return NULL;
-  work.packed = malloc(sizeof(uint32_t) * (size_t)(quad_rows * s->plane));
   work.compensation = malloc(sizeof(int32_t) * (size_t)s->out_channels);
-  OrtStatus *status = NULL;
-  if (work.packed && work.compensation) {
-    micronet_quantized_pointwise_compensation(work.weight, work.zero_point, s, work.compensation);
-    work.rows = quad_rows, work.rows_per_task = task_rows(s->plane);
-    status = parallel_rows(context, quantize_task, &work, work.rows, work.rows_per_task);
-    if (!status) {
-      work.rows = batch * s->groups * micronet_quantized_pointwise_blocks(s);
-      work.rows_per_task = task_rows(s->out_channels / s->groups * s->plane /
-                                     micronet_quantized_pointwise_blocks(s));
-      status = parallel_rows(context, pointwise_task, &work, work.rows, work.rows_per_task);
-    }
-  } else {
+  if (!work.compensation) {
+    return operator_error(ORT_FAIL, "QuantizedPointwiseConv", "out of memory");
+  }
+  micronet_quantized_pointwise_compensation(work.weight, work.zero_point, s, work.compensation);
+  work.rows = batch * s->groups * blocks;
+  work.rows_per_task = task_rows(s->out_channels / s->groups * (blocks ? s->plane / blocks : 0));
+  OrtStatus *status = parallel_rows(context, pointwise_task, &work, work.rows,
+                                    work.rows_per_task);
+  free(work.compensation);
+  if (!status && atomic_load(&work.failed)) {
     status = operator_error(ORT_FAIL, "QuantizedPointwiseConv", "out of memory");
   }
-  free(work.packed);
-  free(work.compensation);
   return status;
 }
 

@@ -7,11 +7,11 @@
  * with o in group g = o / Mg. It computes what onnxruntime's QuantizeLinear, QLinearConv and
  * DequantizeLinear compute together, without rounding the output to uint8.
  *
- * Two passes. micronet_quantize_channel_quads_rows writes q in blocks of 4 channels of a group,
- * one 32-bit word per pixel holding the 4 channels' bytes: (B, G, Kq, P) words with Kq = Kg / 4
- * rounded up and P = H * W (missing channels of the last block are the zero point). Then
- * micronet_quantized_pointwise_rows multiplies each word by 4 weight bytes at once (AVX-512 VNNI:
- * 16 pixels × 4 channels per instruction; plain C elsewhere) into int32 sums. The weights come
+ * Each row (sample, group, block of 64 pixels) first quantizes its block of x into scratch, in
+ * blocks of 4 channels: one 32-bit word per pixel holds the 4 channels' bytes (a missing channel
+ * of the last block is the zero point). It then multiplies each word by 4 weight bytes at once
+ * (AVX-512 VNNI: 16 pixels × 4 channels per instruction; plain C elsewhere) into int32 sums for
+ * every output channel of the group. x is read once, as a float32 conv reads it. The weights come
  * padded to whole blocks: weight (G, Mg4, Kg4) int8, Mg4 and Kg4 rounded up to multiples of 4,
  * zero where there is no channel. */
 #include <stdint.h>
@@ -47,23 +47,18 @@ static int32_t quantize(float x, float x_scale, float low, float high, int32_t z
   return (int32_t)nearbyintf(t) + zero_point;
 }
 
-void micronet_quantize_channel_quads_rows(const float *x, uint32_t *packed,
-                                          const MicronetPointwiseShape *s, float x_scale,
-                                          int32_t zero_point, int64_t begin, int64_t end) {
-  const int64_t group_channels = s->channels / s->groups, kq = quads(s), plane = s->plane;
+/* Quantizes pixels p0 .. p0 + n - 1 (n <= PIXEL_BLOCK) of the group's channels (`channels` planes
+ * from x) into `packed`: kq rows of PIXEL_BLOCK words. */
+static void quantize_block(const float *x, uint32_t *packed, int64_t channels, int64_t kq,
+                           int64_t plane, int64_t n, float x_scale, int32_t zero_point) {
   const float low = (float)-zero_point, high = (float)(255 - zero_point);
-  for (int64_t row = begin; row < end; ++row) {
-    const int64_t b = row / (s->groups * kq), g = row / kq % s->groups, quad = row % kq;
-    const int64_t present = group_channels - 4 * quad < 4 ? group_channels - 4 * quad : 4;
-    /* The block's channels; a missing one reads the first (its bytes are set to the zero
-     * point below). */
+  for (int64_t quad = 0; quad < kq; ++quad) {
+    const int64_t present = channels - 4 * quad < 4 ? channels - 4 * quad : 4;
+    /* A missing channel reads the first (its bytes are set to the zero point below). */
     const float *in[4];
-    for (int j = 0; j < 4; ++j) {
-      in[j] = x + (b * s->channels + g * group_channels + 4 * quad + (j < present ? j : 0)) *
-                      plane;
-    }
-    uint32_t *out = packed + row * plane;
-    uint32_t missing = 0; /* the zero point in the bytes of the missing channels */
+    for (int j = 0; j < 4; ++j) in[j] = x + (4 * quad + (j < present ? j : 0)) * plane;
+    uint32_t *out = packed + quad * PIXEL_BLOCK;
+    uint32_t missing = 0;
     for (int j = (int)present; j < 4; ++j) missing |= (uint32_t)zero_point << (8 * j);
     const uint32_t keep = present == 4 ? ~0u : (1u << (8 * present)) - 1;
     int64_t i = 0;
@@ -72,7 +67,7 @@ void micronet_quantize_channel_quads_rows(const float *x, uint32_t *packed,
                  high_v = _mm512_set1_ps(high);
     const __m512i zero_v = _mm512_set1_epi32(zero_point), keep_v = _mm512_set1_epi32((int)keep),
                   missing_v = _mm512_set1_epi32((int)missing);
-    for (; i + 16 <= plane; i += 16) {
+    for (; i + 16 <= n; i += 16) {
       __m512i word = _mm512_setzero_si512();
       for (int j = 0; j < 4; ++j) {
         const __m512 t = _mm512_min_ps(_mm512_max_ps(
@@ -80,11 +75,10 @@ void micronet_quantize_channel_quads_rows(const float *x, uint32_t *packed,
         const __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(t), zero_v); /* half to even */
         word = _mm512_or_si512(word, _mm512_slli_epi32(v, 8 * j));
       }
-      word = _mm512_or_si512(_mm512_and_si512(word, keep_v), missing_v);
-      _mm512_storeu_si512(out + i, word);
+      _mm512_storeu_si512(out + i, _mm512_or_si512(_mm512_and_si512(word, keep_v), missing_v));
     }
 #endif
-    for (; i < plane; ++i) {
+    for (; i < n; ++i) {
       uint32_t word = 0;
       for (int j = 0; j < 4; ++j) {
         word |= (uint32_t)quantize(in[j][i], x_scale, low, high, zero_point) << (8 * j);
@@ -94,8 +88,9 @@ void micronet_quantize_channel_quads_rows(const float *x, uint32_t *packed,
   }
 }
 
-/* `outputs` (<= OUT_BLOCK) output channels over n (<= PIXEL_BLOCK) pixels: the sums of q times
- * the weights w (OUT_BLOCK rows of kq words), less the compensation, times scale plus bias. */
+/* `outputs` (<= OUT_BLOCK) output channels over n (<= PIXEL_BLOCK) pixels: the sums of the
+ * quantized block xq times the weights w (OUT_BLOCK rows of kq words), less the compensation,
+ * times scale plus bias, into y (rows `plane` floats apart). */
 static void pointwise_block(const uint32_t *xq, const int8_t *w, const int32_t *compensation,
                             const float *scale, const float *bias, float *y, int64_t kq,
                             int64_t plane, int64_t n, int64_t outputs) {
@@ -110,7 +105,7 @@ static void pointwise_block(const uint32_t *xq, const int8_t *w, const int32_t *
   for (int64_t q = 0; q < kq; ++q) {
     __m512i xv[PIXEL_BLOCK / 16];
     for (int v = 0; v < PIXEL_BLOCK / 16; ++v) {
-      xv[v] = _mm512_maskz_loadu_epi32(mask[v], xq + q * plane + 16 * v);
+      xv[v] = _mm512_maskz_loadu_epi32(mask[v], xq + q * PIXEL_BLOCK + 16 * v);
     }
     for (int r = 0; r < OUT_BLOCK; ++r) {
       int32_t word;
@@ -142,7 +137,7 @@ static void pointwise_block(const uint32_t *xq, const int8_t *w, const int32_t *
     for (int r = 0; r < OUT_BLOCK; ++r) {
       const int8_t *wq = w + (r * kq + q) * 4;
       for (int64_t i = 0; i < n; ++i) {
-        const uint32_t word = xq[q * plane + i];
+        const uint32_t word = xq[q * PIXEL_BLOCK + i];
         for (int j = 0; j < 4; ++j) acc[r][i] += (int32_t)((word >> (8 * j)) & 255u) * wq[j];
       }
     }
@@ -167,22 +162,29 @@ void micronet_quantized_pointwise_compensation(const int8_t *weight, int32_t zer
   }
 }
 
-void micronet_quantized_pointwise_rows(const uint32_t *packed, const int8_t *weight,
+int64_t micronet_quantized_pointwise_scratch(const MicronetPointwiseShape *s) {
+  return quads(s) * PIXEL_BLOCK;
+}
+
+void micronet_quantized_pointwise_rows(const float *x, const int8_t *weight,
                                        const int32_t *compensation, const float *scale,
                                        const float *bias, float *y,
-                                       const MicronetPointwiseShape *s, int64_t begin,
+                                       const MicronetPointwiseShape *s, float x_scale,
+                                       int32_t zero_point, uint32_t *scratch, int64_t begin,
                                        int64_t end) {
-  const int64_t kq = quads(s), group_out = s->out_channels / s->groups, out4 = padded_out(s);
+  const int64_t kq = quads(s), group_in = s->channels / s->groups;
+  const int64_t group_out = s->out_channels / s->groups, out4 = padded_out(s);
   const int64_t blocks = micronet_quantized_pointwise_blocks(s), plane = s->plane;
   for (int64_t row = begin; row < end; ++row) {
     const int64_t b = row / (s->groups * blocks), g = row / blocks % s->groups;
     const int64_t p0 = row % blocks * PIXEL_BLOCK;
     const int64_t n = plane - p0 < PIXEL_BLOCK ? plane - p0 : PIXEL_BLOCK;
-    const uint32_t *xq = packed + (b * s->groups + g) * kq * plane + p0;
+    quantize_block(x + (b * s->channels + g * group_in) * plane + p0, scratch, group_in, kq, plane,
+                   n, x_scale, zero_point);
     for (int64_t m = 0; m < group_out; m += OUT_BLOCK) {
       const int64_t o = g * group_out + m;
-      pointwise_block(xq, weight + (g * out4 + m) * kq * 4, compensation + o, scale + o, bias + o,
-                      y + (b * s->out_channels + o) * plane + p0, kq, plane, n,
+      pointwise_block(scratch, weight + (g * out4 + m) * kq * 4, compensation + o, scale + o,
+                      bias + o, y + (b * s->out_channels + o) * plane + p0, kq, plane, n,
                       group_out - m < OUT_BLOCK ? group_out - m : OUT_BLOCK);
     }
   }
