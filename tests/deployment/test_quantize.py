@@ -42,9 +42,14 @@ def test_quantized_graph_is_int8_qdq_on_the_pointwise_convs_and_close_to_float(
     convs = [n for n in graph.node if n.op_type == 'Conv']
     kernels = {n.name: [list(a.ints) for a in n.attribute if a.name == 'kernel_shape']
                for n in convs}
-    # The 1×1 convs over more than one pixel: every one but the hyper-functions' linear layers
-    # (fc1 and fc2 of each Dynamic Shift-Max, over the pooled vector).
-    pointwise = {name for name, k in kernels.items() if k == [[1, 1]] and '/fc' not in name}
+    # The 1×1 convs over more than one pixel (every one but the hyper-functions' linear layers, fc1
+    # and fc2 of each Dynamic Shift-Max, over the pooled vector) of 16 or more input channels per
+    # group (the second dimension of the float graph's weight).
+    float_graph = onnx.load(float_path).graph
+    weights = {i.name: list(i.dims) for i in float_graph.initializer}
+    group_in = {n.name: weights[n.input[1]][1] for n in float_graph.node if n.op_type == 'Conv'}
+    pointwise = {name for name, k in kernels.items()
+                 if k == [[1, 1]] and '/fc' not in name and group_in[name] >= 16}
     for conv in convs:
         weight = producers.get(conv.input[1])
         quantized = weight is not None and weight.op_type == 'DequantizeLinear'
@@ -52,7 +57,7 @@ def test_quantized_graph_is_int8_qdq_on_the_pointwise_convs_and_close_to_float(
         if quantized:
             assert initializers[weight.input[0]].data_type == onnx.TensorProto.INT8
             assert producers[conv.input[0]].op_type == 'DequantizeLinear'
-    assert pointwise and any('/fc' in name for name in kernels)
+    assert pointwise and any('/fc' in name for name in kernels) and min(group_in.values()) < 16
 
     x = rng.standard_normal((2, 3, 64, 48)).astype(np.float32)
     expected = ort_session(str(float_path)).run(None, {INPUT_NAME: x})[0]
@@ -87,10 +92,10 @@ QuantizedPointwiseConvReference.__name__ = 'QuantizedPointwiseConv'
 
 
 def _conv_pair(tmp_path):
-    """A float 3×3 conv then a 1×1 conv of 2 groups of 5 → 3 channels, exported; its int8 forms
+    """A float 3×3 conv then a 1×1 conv of 2 groups of 16 → 3 channels, exported; its int8 forms
     (QDQ and with the operator) calibrated on random inputs; and one more input."""
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(4, 10, 3, padding=1), nn.Conv2d(10, 6, 1, groups=2)).eval()
+    model = nn.Sequential(nn.Conv2d(4, 32, 3, padding=1), nn.Conv2d(32, 6, 1, groups=2)).eval()
     paths = [tmp_path / f'{name}.onnx' for name in ('float', 'qdq', 'operator')]
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DeprecationWarning)  # the TorchScript exporter
