@@ -54,9 +54,11 @@ class Case(NamedTuple):
     iters: int
 
 
+# Batch 32 times m3 alone with the peer: with m0's sessions in the same process as well, m3's
+# throughput varied between runs by up to 2.5× (AMD EPYC), the peer's by much less.
 CASES = [Case('pose', (256, 192), 1, ('m0', 'm1', 'm2', 'm3'), 5, 30),
          Case('seg', (1024, 2048), 1, ('m0', 'm1', 'm2', 'm3'), 1, 5),
-         Case('pose', (256, 192), 32, ('m0', 'm3'), 1, 5)]
+         Case('pose', (256, 192), 32, ('m3',), 1, 5)]
 QUICK_CASES = [Case('pose', (256, 192), 1, ('m0', 'm3'), 3, 10),
                Case('seg', (1024, 2048), 1, ('m3',), 1, 2),
                Case('pose', (256, 192), 32, ('m3',), 1, 2)]
