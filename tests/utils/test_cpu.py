@@ -1,4 +1,5 @@
-"""The CPU's name: the first ``model name`` of /proc/cpuinfo, else the platform's word for it."""
+"""The CPU's name: the first ``model name`` of /proc/cpuinfo, else the platform's word for it;
+its flags: the words of the ``flags`` lines."""
 import builtins
 import io
 
@@ -21,3 +22,10 @@ def test_without_cpuinfo_the_platform_names_it(monkeypatch):
     text = 'processor\t: 0\nBogoMIPS\t: 50\n'  # no model name (many ARM kernels)
     monkeypatch.setattr(builtins, 'open', lambda path, *a, **k: io.StringIO(text))
     assert cpu.cpu_name() == 'aarch64'
+
+
+def test_flags_are_whole_words_of_the_flags_line(monkeypatch):
+    text = 'model name\t: avx512_vnni inside\nflags\t\t: fpu avx2 avx512f avx512_vnnix\n'
+    monkeypatch.setattr(builtins, 'open', lambda path, *a, **k: io.StringIO(text))
+    assert cpu.cpu_has('avx2') and cpu.cpu_has('avx512f')
+    assert not cpu.cpu_has('avx512_vnni')  # only a longer flag and the model name have it

@@ -31,6 +31,7 @@ from micronet_dense.deployment.onnxruntime_estimator import (evaluate_test_split
 from micronet_dense.deployment.quantize import calibration_batches, quantize_onnx
 from micronet_dense.engine.run_config import add_run_arguments, load_run_config
 from micronet_dense.utils.atomic_io import write_json_atomic
+from micronet_dense.utils.cpu import cpu_has
 from micronet_dense.utils.user_errors import exit_on_user_error
 
 
@@ -92,6 +93,9 @@ def main() -> None:
                       per_channel=args.per_channel, all_ops=args.all_ops, operator=args.operator)
         form = 'QuantizedPointwiseConv operators' if args.operator else 'QDQ'
         print(f'wrote {args.out}: int8 {form}, calibrated on {images} training samples')
+        if args.operator and not cpu_has('avx512_vnni'):
+            print('note: this CPU has no AVX-512 VNNI; here the operator sums in plain C, slower '
+                  'than the float32 convs (docs/deployment.md)')
         if args.evaluate:
             paths = {'float32': float_path, 'int8': args.out}
             for name, path in paths.items():
