@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import onnx
+import pytest
 import torch
 from mmengine.runner import Runner
 
@@ -172,3 +173,15 @@ def test_quantize_tool_scores_float32_and_int8(tmp_path, seg_checkpoint):
     for name in ('float32', 'int8'):
         assert 0 <= report[name]['mIoU'] <= 100 and report[name]['latency_ms'] > 0
     assert report['int8_speedup'] > 0
+
+
+def test_operator_rejects_a_weight_of_the_wrong_layout(library, tmp_path):
+    (_, _, operator_path), x = _conv_pair(tmp_path)
+    model = onnx.load(operator_path)
+    node = next(n for n in model.graph.node if n.op_type == 'QuantizedPointwiseConv')
+    weight = next(t for t in model.graph.initializer if t.name == node.input[3])
+    unpadded = onnx.numpy_helper.to_array(weight)[:, :3, :]  # (G, Mg, Kg4): output not padded
+    weight.CopyFrom(onnx.numpy_helper.from_array(np.ascontiguousarray(unpadded), weight.name))
+    onnx.save(model, str(tmp_path / 'bad.onnx'))
+    with pytest.raises(Exception, match=r'QuantizedPointwiseConv: weight must be \(G, Mg4, Kg4\)'):
+        ort_session(str(tmp_path / 'bad.onnx')).run(None, {INPUT_NAME: x})

@@ -421,6 +421,7 @@ static OrtStatus *pointwise_compute(void *kernel, OrtKernelContext *context) {
   work.x_scale = *(const float *)in.data[1];
   work.zero_point = *(const uint8_t *)in.data[2];
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
+  if (batch * s->plane == 0) return NULL;
   work.compensation = malloc(sizeof(int32_t) * (size_t)s->out_channels);
   if (!work.compensation) {
     return operator_error(ORT_FAIL, "QuantizedPointwiseConv", "out of memory");
