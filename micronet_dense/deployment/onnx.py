@@ -141,13 +141,15 @@ def onnx_max_abs_diff(path: str, model: nn.Module, inputs: torch.Tensor) -> Tupl
 
 def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: bool = False,
                 opset: int = DEFAULT_OPSET, atol: float = 1e-4,
-                operators: bool = False) -> Tuple[float, int]:
+                operators: bool = False, pointwise_matmul: bool = True) -> Tuple[float, int]:
     """Export ``model`` for (B, 3, H, W) inputs, ``input_shape = (H, W)``, to ``path``.
 
     ``fast`` exports the fused model (:func:`fuse_model`); ``operators`` (implies ``fast``) also
     writes every Dynamic Shift-Max layer's fusions and every bilinear resize as one node of the
     project's onnxruntime operators, which need their library to run
-    (:mod:`.onnxruntime_operators`). The file is checked with onnxruntime on a
+    (:mod:`.onnxruntime_operators`), and with ``pointwise_matmul`` the 1×1 convs that onnxruntime
+    would run in its blocked layout as MatMuls (:func:`.onnxruntime_operators.with_operators`).
+    The file is checked with onnxruntime on a
     batch of two (which exercises the dynamic batch axis) against the PyTorch model, and written
     only when the largest absolute difference is at most ``atol`` and at most
     :data:`PARITY_RTOL` times the largest output (so that outputs far smaller than ``atol``, as a
@@ -162,7 +164,7 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
     exported = fuse_model(model) if fast or operators else model
     if operators:
         operator_library()  # fails here, before the export, when it cannot be built
-        with_operators(exported)
+        with_operators(exported, pointwise_matmul)
     names = output_names(model)
     h, w = input_shape
     generator = torch.Generator().manual_seed(0)

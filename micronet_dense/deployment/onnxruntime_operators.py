@@ -311,25 +311,26 @@ def is_blocked_layout_pointwise(conv: nn.Module) -> bool:
     return in_per_group % 8 == 0 and (conv.groups == 1 or out_per_group % 8 == 0)
 
 
-def with_operators(model: nn.Module) -> nn.Module:
+def with_operators(model: nn.Module, pointwise_matmul: bool = True) -> nn.Module:
     """``model`` (a fused model, :func:`fuse_model`) with every :class:`FusedDynamicShiftMax`
     wrapped in :class:`OperatorShiftMax`, every depthwise :class:`SpatialSeparableConv` in
     :class:`OperatorDepthwise`, every :func:`is_blocked_layout_pointwise` conv replaced by
-    :class:`PointwiseMatMul` and the stem, shuffle and activation of every :class:`MicroNet`
-    below it by :class:`OperatorStem`, in place; returned."""
+    :class:`PointwiseMatMul` (unless ``pointwise_matmul`` is False: for the int8 graph, whose
+    quantized 1×1 convs take the plain layout anyway) and the stem, shuffle and activation of
+    every :class:`MicroNet` below it by :class:`OperatorStem`, in place; returned."""
     for name, child in model.named_children():
         if isinstance(child, MicroNet):
             child.stem = OperatorStem(child.stem, child.stem_shuffle)
             child.stem_shuffle = child.stem_act = nn.Identity()
-            with_operators(child)
+            with_operators(child, pointwise_matmul)
         elif isinstance(child, FusedDynamicShiftMax):
             setattr(model, name, OperatorShiftMax(child))
         elif isinstance(child, SpatialSeparableConv) and is_operator_depthwise(child):
             setattr(model, name, OperatorDepthwise(child))
-        elif is_blocked_layout_pointwise(child):
+        elif pointwise_matmul and is_blocked_layout_pointwise(child):
             setattr(model, name, PointwiseMatMul(child))
         else:
-            with_operators(child)
+            with_operators(child, pointwise_matmul)
     return model
 
 

@@ -17,7 +17,9 @@ project's ``QuantizedPointwiseConv`` (:mod:`.onnxruntime_operators`): float32 in
 uint8 × int8 sums inside, with the calibrated scales, and no other quantize/dequantize step is left
 in the graph.
 """
-from typing import Iterable, Iterator, List, Optional
+import os
+import tempfile
+from typing import Iterable, Iterator, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -27,8 +29,8 @@ from torch import nn
 
 from micronet_dense.utils.atomic_io import atomic_output_path
 
-from .onnx import INPUT_NAME
-from .quantized_pointwise import with_pointwise_operator
+from .onnx import INPUT_NAME, export_onnx
+from .quantized_pointwise import with_pointwise_operator, with_quantized_convs
 
 
 def calibration_batches(cfg: Config, model: nn.Module, num_images: int, batch_size: int = 8
@@ -126,3 +128,30 @@ def quantize_onnx(float_path: str, out_path: str, batches: Iterable[np.ndarray],
             onnx.save(with_pointwise_operator(onnx.load(tmp_path)), tmp_path)
     return reader.images
 
+
+
+def quantize_with_operators(model: nn.Module, float_path: str, out_path: str,
+                            input_shape: Sequence[int], batches: Iterable[np.ndarray],
+                            per_channel: bool = False) -> int:
+    """Write ``model``'s export with the project's onnxruntime operators (float32) to
+    ``float_path`` and its int8 form to ``out_path``: the same graph with its quantized 1×1 convs
+    as ``QuantizedPointwiseConv``; returns the number of calibration images.
+
+    onnxruntime's calibration cannot run the operators, so the standard fused export is quantized
+    (:func:`quantize_onnx` with ``operator=True``, calibrated on ``batches``) and its quantized
+    convs replace the convs of the same weights in the export with the operators
+    (:func:`~.quantized_pointwise.with_quantized_convs`), whose 1×1 convs stay convs for it.
+    """
+    import onnx
+    export_onnx(model, float_path, input_shape, operators=True, pointwise_matmul=False)
+    with tempfile.TemporaryDirectory() as workdir:
+        standard_path = os.path.join(workdir, 'float32.onnx')
+        int8_path = os.path.join(workdir, 'int8.onnx')
+        export_onnx(model, standard_path, input_shape, fast=True)
+        images = quantize_onnx(standard_path, int8_path, batches, per_channel=per_channel,
+                               operator=True)
+        int8 = with_quantized_convs(onnx.load(float_path), onnx.load(standard_path),
+                                    onnx.load(int8_path))
+    with atomic_output_path(out_path) as tmp_path:
+        onnx.save(int8, tmp_path)
+    return images

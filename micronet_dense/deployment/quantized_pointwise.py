@@ -7,6 +7,7 @@ QuantizeLinear of x; DequantizeLinear of int8 weights) as one operator node of t
 weights, scales and zero points (:mod:`.onnxruntime_operators`), and the other quantize/dequantize
 steps of activations out of the graph.
 """
+from collections import Counter
 from typing import Optional
 
 import numpy as np
@@ -101,7 +102,7 @@ def with_pointwise_operator(model):
     constants = _Constants(graph)
     nodes = []
     for index, node in enumerate(graph.node):
-        replaced = (_pointwise_operator(node, constants, f'{node.name or "conv"}_{index}')
+        replaced = (_pointwise_operator(node, constants, node.name or f'conv_{index}')
                     if node.op_type == 'Conv' else None)
         quantized = (node.op_type == 'DequantizeLinear' and
                      constants.producer(node.input[0], 'QuantizeLinear'))
@@ -113,9 +114,17 @@ def with_pointwise_operator(model):
                                           name=node.name))
         else:
             nodes.append(node)
+    return _with_nodes(model, _live_nodes(nodes, {o.name for o in graph.output}))
+
+
+def _with_nodes(model, nodes: list):
+    """``model`` with the graph nodes ``nodes``, without the initializers that no node reads, and
+    importing the operators' domain; in place, returned."""
+    from onnx import helper
+    graph = model.graph
     del graph.node[:]
-    graph.node.extend(_live_nodes(nodes, {o.name for o in graph.output}))
-    used = {name for node in graph.node for name in node.input}
+    graph.node.extend(nodes)
+    used = {name for node in nodes for name in node.input}
     kept = [t for t in graph.initializer if t.name in used]
     del graph.initializer[:]
     graph.initializer.extend(kept)
@@ -132,3 +141,44 @@ def _live_nodes(nodes: list, outputs: set) -> list:
             live.append(node)
             needed.update(node.input)
     return live[::-1]
+
+
+def _conv_key(node, arrays: dict) -> Optional[bytes]:
+    """A Conv ``node``'s weight and bias bytes (its identity across exports of one model), or None
+    when they are not initializers."""
+    if any(name not in arrays for name in node.input[1:]):
+        return None
+    return b''.join(np.ascontiguousarray(arrays[name]).tobytes() + b'|' for name in node.input[1:])
+
+
+def with_quantized_convs(target, float_model, int8_model):
+    """``target`` (ModelProto: an export of the model that ``float_model`` is the standard export
+    of, e.g. with the project's operators) with each Conv replaced by the ``QuantizedPointwiseConv``
+    that ``int8_model`` (``float_model`` quantized, :func:`with_pointwise_operator`) has in place of
+    the conv of ``float_model`` with the same weights and bias; in place, returned. A conv whose
+    weights and bias are those of several convs stays float32."""
+    from onnx import helper, numpy_helper
+    float_arrays = _Constants(float_model.graph).arrays
+    float_convs = {node.name: _conv_key(node, float_arrays)
+                   for node in float_model.graph.node if node.op_type == 'Conv'}
+    copies = Counter(float_convs.values())
+    int8_arrays = _Constants(int8_model.graph).arrays
+    # onnxruntime's quantizer keeps the node names, and the operator takes its conv's name.
+    quantized = {float_convs[n.name]: n for n in int8_model.graph.node
+                 if n.op_type == 'QuantizedPointwiseConv' and n.name in float_convs}
+    target_arrays = _Constants(target.graph).arrays
+    nodes = []
+    for index, node in enumerate(target.graph.node):
+        key = _conv_key(node, target_arrays) if node.op_type == 'Conv' else None
+        source = quantized.get(key) if key is not None and copies[key] == 1 else None
+        if source is None:
+            nodes.append(node)
+            continue
+        name = f'{node.name or "conv"}_{index}'
+        constants = [numpy_helper.from_array(int8_arrays[input_name], f'{name}.{i}')
+                     for i, input_name in enumerate(source.input[1:])]
+        target.graph.initializer.extend(constants)
+        nodes.append(helper.make_node('QuantizedPointwiseConv',
+                                      [node.input[0]] + [t.name for t in constants],
+                                      list(node.output), name=name, domain=DOMAIN))
+    return _with_nodes(target, nodes)

@@ -19,7 +19,9 @@ from torch import nn
 from micronet_dense.deployment.onnx import INPUT_NAME, export_onnx, ort_session
 from micronet_dense.deployment.onnxruntime_estimator import onnxruntime_estimator
 from micronet_dense.deployment.onnxruntime_operators import DOMAIN
-from micronet_dense.deployment.quantize import calibration_batches, quantize_onnx
+from micronet_dense.deployment.quantize import (calibration_batches, quantize_onnx,
+                                                quantize_with_operators)
+from micronet_dense.deployment.quantized_pointwise import with_quantized_convs
 from tests.deployment.test_onnxruntime_operators import quantized_pointwise_reference
 from tests.sample_runs import POSE_SAMPLE, REPO, SEG_SAMPLE, TINY_POSE, TINY_SEG, sample_config
 
@@ -185,3 +187,38 @@ def test_operator_rejects_a_weight_of_the_wrong_layout(library, tmp_path):
     onnx.save(model, str(tmp_path / 'bad.onnx'))
     with pytest.raises(Exception, match=r'QuantizedPointwiseConv: weight must be \(G, Mg4, Kg4\)'):
         ort_session(str(tmp_path / 'bad.onnx')).run(None, {INPUT_NAME: x})
+
+
+def test_quantized_convs_move_into_another_export_of_the_model(tmp_path):
+    # The float graph itself as the other export: it must become the operator graph.
+    (float_path, _, operator_path), x = _conv_pair(tmp_path)
+    moved = with_quantized_convs(onnx.load(float_path), onnx.load(float_path),
+                                 onnx.load(operator_path))
+    assert [n.op_type for n in moved.graph.node] == ['Conv', 'QuantizedPointwiseConv']
+    evaluate = [ReferenceEvaluator(model, new_ops=[QuantizedPointwiseConvReference])
+                for model in (moved, onnx.load(operator_path))]
+    actual, expected = (e.run(None, {INPUT_NAME: x})[0] for e in evaluate)
+    np.testing.assert_array_equal(actual, expected)
+
+
+def test_int8_with_operators_quantizes_the_pointwise_convs_of_the_operator_export(
+        library, build_model, tmp_path):
+    model = build_model('pose', 'm0')
+    float_path, int8_path = tmp_path / 'float.onnx', tmp_path / 'int8.onnx'
+    rng = np.random.default_rng(0)
+    batches = [rng.standard_normal((4, 3, 64, 48)).astype(np.float32) for _ in range(2)]
+    assert quantize_with_operators(model, str(float_path), str(int8_path), (64, 48), batches) == 8
+    graphs = [onnx.load(path).graph for path in (float_path, int8_path)]
+    weights = {i.name: list(i.dims) for i in graphs[0].initializer}
+    # Every 1×1 conv of 16 or more input channels per group (the linear layers are Gemms here).
+    pointwise = [n for n in graphs[0].node if n.op_type == 'Conv' and
+                 weights[n.input[1]][2:] == [1, 1] and weights[n.input[1]][1] >= 16]
+    types = [n.op_type for n in graphs[1].node]
+    assert len(pointwise) > 0 and types.count('QuantizedPointwiseConv') == len(pointwise)
+    assert 'DynamicShiftMax' in types and types.count('Conv') == sum(
+        n.op_type == 'Conv' for n in graphs[0].node) - len(pointwise)
+
+    x = rng.standard_normal((2, 3, 64, 48)).astype(np.float32)
+    expected, actual = (ort_session(str(path)).run(None, {INPUT_NAME: x})[0]
+                        for path in (float_path, int8_path))
+    assert 0 < np.abs(actual - expected).max() < 0.1 * np.abs(expected).max()

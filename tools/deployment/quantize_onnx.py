@@ -2,15 +2,16 @@
 on images of the config's training split, and optionally score it against float32.
 
     python tools/deployment/quantize_onnx.py CONFIG CHECKPOINT OUT.onnx [--calib-images N]
-        [--per-channel] [--all-ops] [--operator] [--float-out FLOAT.onnx] [--evaluate]
+        [--per-channel] [--all-ops] [--operators] [--float-out FLOAT.onnx] [--evaluate]
         [--threads T] [--iters N] [--out-json report.json] [--cfg-options k=v ...]
 
 The fused float32 model is exported at the config's ``input_shape`` (checked against PyTorch),
 then its 1×1 convs are quantized (every operator onnxruntime can with --all-ops): weights int8
 with one scale per tensor (--per-channel: per output channel), activations uint8 with min/max
-ranges from the first --calib-images training samples through the test pipeline. --operator
-writes the quantized 1×1 convs as the project's QuantizedPointwiseConv operator (its library is
-built where the graph runs; docs/deployment.md) instead of onnxruntime's QDQ form. With
+ranges from the first --calib-images training samples through the test pipeline. --operators
+quantizes the same convs into the export with the project's onnxruntime operators, each as a
+QuantizedPointwiseConv operator instead of onnxruntime's QDQ form (the float32 graph is then that
+export too; the library is built where the graphs run: docs/deployment.md). With
 --evaluate both graphs are scored on the test split with the config's metric (pose AP,
 segmentation mIoU) and timed at batch 1, interleaved, with --threads onnxruntime threads. The
 last line printed is JSON.
@@ -28,7 +29,8 @@ from micronet_dense.deployment.benchmark import time_interleaved
 from micronet_dense.deployment.onnx import INPUT_NAME, export_onnx, ort_session
 from micronet_dense.deployment.onnxruntime_estimator import (evaluate_test_split,
                                                              onnxruntime_estimator)
-from micronet_dense.deployment.quantize import calibration_batches, quantize_onnx
+from micronet_dense.deployment.quantize import (calibration_batches, quantize_onnx,
+                                                quantize_with_operators)
 from micronet_dense.engine.run_config import add_run_arguments, load_run_config
 from micronet_dense.utils.atomic_io import write_json_atomic
 from micronet_dense.utils.cpu import cpu_has
@@ -46,9 +48,9 @@ def parse_args() -> argparse.Namespace:
                         help='one weight scale per output channel instead of per tensor')
     parser.add_argument('--all-ops', action='store_true',
                         help='quantize every operator onnxruntime can, not only the 1x1 convs')
-    parser.add_argument('--operator', action='store_true',
-                        help="the quantized 1x1 convs as the project's onnxruntime operator "
-                             '(faster than the QDQ form; not with --all-ops)')
+    parser.add_argument('--operators', action='store_true',
+                        help="the export with the project's onnxruntime operators, its quantized "
+                             '1x1 convs as their int8 operator (not with --all-ops)')
     parser.add_argument('--float-out', help='also keep the float32 export here')
     parser.add_argument('--evaluate', action='store_true',
                         help='score float32 and int8 on the test split and time both')
@@ -57,8 +59,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out-json', dest='report', help='write the report as JSON here')
     add_run_arguments(parser)
     args = parser.parse_args()
-    if args.operator and args.all_ops:
-        parser.error('--operator replaces the quantized 1x1 convs only: not with --all-ops')
+    if args.operators and args.all_ops:
+        parser.error('--operators quantizes the 1x1 convs only: not with --all-ops')
     return args
 
 
@@ -83,19 +85,22 @@ def main() -> None:
     shape = tuple(cfg.get('input_shape', (224, 224)))
     with tempfile.TemporaryDirectory() as workdir:
         float_path = args.float_out or os.path.join(workdir, 'float32.onnx')
-        export_onnx(model, float_path, shape, fast=True)
-        images = quantize_onnx(float_path, args.out,
-                               calibration_batches(cfg, model, args.calib_images),
-                               per_channel=args.per_channel, all_ops=args.all_ops,
-                               operator=args.operator)
+        batches = calibration_batches(cfg, model, args.calib_images)
+        if args.operators:
+            images = quantize_with_operators(model, float_path, args.out, shape, batches,
+                                             per_channel=args.per_channel)
+        else:
+            export_onnx(model, float_path, shape, fast=True)
+            images = quantize_onnx(float_path, args.out, batches, per_channel=args.per_channel,
+                                   all_ops=args.all_ops)
         report = dict(config=args.config, checkpoint=args.checkpoint, onnx=args.out,
                       input_shape=list(shape), calibration_images=images,
-                      per_channel=args.per_channel, all_ops=args.all_ops, operator=args.operator)
-        form = 'QuantizedPointwiseConv operators' if args.operator else 'QDQ'
+                      per_channel=args.per_channel, all_ops=args.all_ops, operators=args.operators)
+        form = 'with the operators' if args.operators else 'QDQ'
         print(f'wrote {args.out}: int8 {form}, calibrated on {images} training samples')
-        if args.operator and not cpu_has('avx512_vnni'):
-            print('note: this CPU has no AVX-512 VNNI; here the operator sums in plain C, slower '
-                  'than the float32 convs (docs/deployment.md)')
+        if args.operators and not cpu_has('avx512_vnni'):
+            print('note: this CPU has no AVX-512 VNNI; here the int8 operator sums in plain C, '
+                  'slower than the float32 convs (docs/deployment.md)')
         if args.evaluate:
             paths = {'float32': float_path, 'int8': args.out}
             for name, path in paths.items():
