@@ -5,7 +5,9 @@ onnxruntime's tool; with ``operator=True`` it hands the QDQ graph to
 :func:`with_pointwise_operator`, which writes each quantized 1×1 conv (DequantizeLinear of
 QuantizeLinear of x; DequantizeLinear of int8 weights) as one operator node of the same int8
 weights, scales and zero points (:mod:`.onnxruntime_operators`), and the other quantize/dequantize
-steps of activations out of the graph.
+steps of activations out of the graph. :func:`with_quantized_convs` moves those nodes into another
+export of the same model (the one with the project's float operators, which onnxruntime's
+calibration cannot run), each in place of the conv of the same weights and bias.
 """
 from collections import Counter
 from typing import Optional
