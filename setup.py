@@ -36,8 +36,8 @@ setup(
     long_description=(HERE / 'README.md').read_text(encoding='utf-8'),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['micronet_dense', 'micronet_dense.*']),
-    # The optional onnxruntime operator's C sources, compiled on first use.
-    package_data={'micronet_dense.deployment': ['csrc/*.c', 'csrc/*.h']},
+    # The kernels' C and C++ sources (onnxruntime and PyTorch operators), compiled on first use.
+    package_data={'micronet_dense.deployment': ['csrc/*.c', 'csrc/*.cpp', 'csrc/*.h']},
     cmdclass={'build_py': BuildWithConfigs},
     python_requires='>=3.10',
     install_requires=read_requirements('runtime'),

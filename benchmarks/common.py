@@ -26,7 +26,8 @@ from torch import nn
 from micronet_dense.apis import init_model
 from micronet_dense.deployment.benchmark import time_interleaved, torch_threads
 from micronet_dense.deployment.onnx import unit_scale_random_weights
-from micronet_dense.deployment.onnxruntime_operators import OperatorUnavailable, operator_library
+from micronet_dense.deployment.kernel_library import OperatorUnavailable
+from micronet_dense.deployment.onnxruntime_operators import operator_library
 
 TIME_UNITS = {'ms': 1.0, 's': 1e3}  # to milliseconds
 RATE_UNITS = {'img/s', 'samples/s'}

@@ -103,12 +103,14 @@ def test_wheel_works_outside_the_repository(tmp_path):
     out = _run([python, '-c', code], outside, env).stdout
     assert out.startswith('TopdownPoseEstimator') and str(REPO) not in out
     assert '/.mim/configs/pose/micronet_m0_coco.py' in out
-    # The optional onnxruntime operator's C sources ship, and its kernel compiles from them.
-    code = ('from micronet_dense.deployment.onnxruntime_operators import KERNEL_SOURCES, '
-            'compile_shared_library; print(compile_shared_library(KERNEL_SOURCES))')
-    library = _run([python, '-c', code], outside, dict(env, MICRONET_DENSE_CACHE=str(tmp_path))
-                   ).stdout.strip()
+    # The operators' C and C++ sources ship, and the kernels compile from them.
+    code = ('from micronet_dense.deployment.kernel_library import CSRC, KERNEL_SOURCES, '
+            'compile_shared_library; print(compile_shared_library(KERNEL_SOURCES)); '
+            'print(*sorted(p.name for p in CSRC.iterdir()))')
+    library, sources = _run([python, '-c', code], outside,
+                            dict(env, MICRONET_DENSE_CACHE=str(tmp_path))).stdout.split('\n')[:2]
     assert library.startswith(str(tmp_path)) and os.path.isfile(library)
+    assert {'onnxruntime_operators.c', 'torch_operators.cpp', 'kernels.h'} <= set(sources.split())
 
     train = _run([python, REPO / 'tools' / 'train.py', 'micronet_m0_coco_sample', '--work-dir',
                   'work', '--cfg-options', *TINY_TRAIN], outside, env)

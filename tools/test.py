@@ -14,7 +14,8 @@ from mmengine.runner import Runner
 
 from micronet_dense.deployment.compile import compile_model
 from micronet_dense.engine import check_checkpoint_matches, mmengine_checkpoint_globals
-from micronet_dense.engine.run_config import add_run_arguments, load_run_config
+from micronet_dense.engine.run_config import (add_run_arguments, load_run_config,
+                                              process_group_scope)
 from micronet_dense.registry import MODELS
 from micronet_dense.utils.atomic_io import write_json_atomic
 from micronet_dense.utils.user_errors import exit_on_user_error
@@ -60,7 +61,7 @@ def main() -> None:
         cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(type='PredictionVisualizationHook')]
     # The checkpoint loads with weights_only=True and mmengine's allow-list, strictly: a checkpoint
     # of another model is refused before anything of it is loaded.
-    with mmengine_checkpoint_globals():
+    with process_group_scope(), mmengine_checkpoint_globals():
         check_checkpoint_matches(args.checkpoint, MODELS.build(cfg.model), cfg.model)
         runner = Runner.from_cfg(cfg)
         if args.compile:

@@ -10,7 +10,8 @@ from mmengine.runner import Runner, find_latest_checkpoint
 
 from micronet_dense.engine import (check_checkpoint_matches, mmengine_checkpoint_globals,
                                    work_dir_lock)
-from micronet_dense.engine.run_config import add_run_arguments, load_run_config
+from micronet_dense.engine.run_config import (add_run_arguments, load_run_config,
+                                              process_group_scope)
 from micronet_dense.registry import MODELS
 from micronet_dense.utils.user_errors import UserError, exit_on_user_error
 
@@ -47,7 +48,7 @@ def main() -> None:
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
     # Checkpoints (resume, load_from) load with weights_only=True and mmengine's allow-list.
-    with work_dir_lock(cfg.work_dir), mmengine_checkpoint_globals():
+    with process_group_scope(), work_dir_lock(cfg.work_dir), mmengine_checkpoint_globals():
         resume_from = cfg.load_from or find_latest_checkpoint(cfg.work_dir)
         if cfg.resume and resume_from:
             check_checkpoint_matches(resume_from, MODELS.build(cfg.model), cfg.model)

@@ -21,11 +21,13 @@ from .compile import compile_model
 from .fuse import fuse_model
 from .onnx import INPUT_NAME, export_onnx, ort_session
 
-# 'torch-compiled' is the fused model compiled by inductor (:func:`compile_model`), fast or not;
-# 'onnxruntime-operators' the fused export with the project's operators
+# 'torch-compiled' is the fused model compiled by inductor with the project's PyTorch operators
+# (:func:`compile_model`), 'torch-inductor' the same without the operators, both fast or not;
+# 'onnxruntime-operators' the fused export with the project's onnxruntime operators
 # (:mod:`.onnxruntime_operators`), fast or not.
-BACKENDS = ('torch', 'torch-compiled', 'onnxruntime', 'onnxruntime-operators')
-ALWAYS_FUSED = ('torch-compiled', 'onnxruntime-operators')
+BACKENDS = ('torch', 'torch-compiled', 'torch-inductor', 'onnxruntime', 'onnxruntime-operators')
+ALWAYS_FUSED = ('torch-compiled', 'torch-inductor', 'onnxruntime-operators')
+COMPILED = ('torch-compiled', 'torch-inductor')
 
 
 @contextlib.contextmanager
@@ -113,11 +115,10 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
     """Latency statistics of ``model`` on (batch_size, 3, *shape) inputs, timed interleaved.
 
     Each variant is ``(backend, fast)``: ``fast`` runs the fused model (:func:`fuse_model`), or for
-    onnxruntime its export; ``torch-compiled`` and ``onnxruntime-operators`` always run the fused
-    model, and ``torch-compiled``'s statistics
-    add ``compile_s``, the seconds of compilation. Keys of the result are :func:`variant_name`,
-    e.g. ``'torch-fast'``. Denormals are flushed to zero while timing (:func:`flush_denormal`,
-    ``ort_session``). The PyTorch variants are interleaved with each other and the onnxruntime
+    onnxruntime its export; the backends of :data:`ALWAYS_FUSED` always run the fused model, and
+    the compiled ones' statistics add ``compile_s``, the seconds of compilation. Keys of the
+    result are :func:`variant_name`, e.g. ``'torch-fast'``. Denormals are flushed to zero while
+    timing (:func:`flush_denormal`, ``ort_session``). The PyTorch variants are interleaved with each other and the onnxruntime
     ones after them, with each other: between its runs an onnxruntime session's threads spin and
     take the cores from PyTorch (m3 pose, 2 threads: eager 85 ms interleaved with onnxruntime,
     37 ms without).
@@ -137,8 +138,9 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
                 name = variant_name(backend, fast)
                 if backend == 'torch':
                     run = torch_runner(fuse_model(model) if fast else model, inputs)
-                elif backend == 'torch-compiled':
-                    compiled, compile_seconds[name] = compile_model(model, inputs.shape)
+                elif backend in COMPILED:
+                    compiled, compile_seconds[name] = compile_model(
+                        model, inputs.shape, operators=backend == 'torch-compiled')
                     run = torch_runner(compiled, inputs)
                 else:
                     run = onnxruntime_runner(model, inputs, threads, fast, workdir,

@@ -31,18 +31,14 @@ layout as MatMuls (:class:`PointwiseMatMul`), so that the tensors between operat
 Building it needs a C compiler (``$CC``, default ``cc``) and onnxruntime's C API header
 ``onnxruntime_c_api.h``, which the onnxruntime wheel does not ship: it is in the ``include/``
 folder of the onnxruntime release archive of the installed version; ``$ORT_INCLUDE_DIR`` names
-that folder. The library is compiled once per source, header, compiler and CPU into
-``$MICRONET_DENSE_CACHE`` (default ``~/.cache/micronet_dense``).
+that folder. The library is compiled on first use and cached (:mod:`.kernel_library`).
 """
 import contextlib
 import hashlib
 import math
 import os
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional
 
 import torch
 import torch.nn.functional as F
@@ -50,59 +46,14 @@ from torch import nn
 
 from micronet_dense.models.backbones import MicroNet
 from micronet_dense.models.layers import FusedDynamicShiftMax, SpatialSeparableConv, shift_max
-from micronet_dense.utils.cpu import cpu_name
-from micronet_dense.utils.user_errors import UserError
+
+from .kernel_library import KERNEL_SOURCES, OperatorUnavailable, compile_shared_library
 
 DOMAIN = 'micronet'
 OPSET_VERSION = 1
 INCLUDE_DIR_VARIABLE = 'ORT_INCLUDE_DIR'
-CACHE_VARIABLE = 'MICRONET_DENSE_CACHE'
-CSRC = Path(__file__).parent / 'csrc'
-KERNEL_SOURCES = ('dynamic_shift_max_kernel.c', 'resize_bilinear_kernel.c',
-                  'micro_factorized_depthwise_kernel.c', 'quantized_pointwise_kernel.c')
 OPERATOR_SOURCES = KERNEL_SOURCES + ('onnxruntime_operators.c',)
 HEADER = 'onnxruntime_c_api.h'
-# -march=native: the library is built where it runs (its cache key names the CPU), and the
-# kernels' loops gain from the CPU's widest vectors (m3 pose 7-10 % faster on AMD EPYC).
-CFLAGS = ('-O3', '-march=native', '-std=c11', '-shared', '-fPIC')
-
-
-class OperatorUnavailable(UserError):
-    """The operator library cannot be built here (no C compiler or no onnxruntime header)."""
-
-
-def compile_shared_library(sources: Sequence[str], include_dirs: Sequence[str] = ()) -> str:
-    """Compile ``sources`` (names in ``csrc/``) into a shared library and return its path.
-
-    The library is cached under a name made of the sources', the headers', the compiler's and the
-    CPU's digest, and written to a temporary file that is renamed into place, so that concurrent
-    builds never load a half-written file.
-    """
-    compiler = os.environ.get('CC', 'cc')
-    if shutil.which(compiler) is None:
-        raise OperatorUnavailable(f'no C compiler: {compiler!r} is not on PATH (set $CC)')
-    digest = hashlib.sha256(' '.join((compiler, *CFLAGS, *include_dirs, cpu_name())).encode())
-    for path in [CSRC / name for name in sources] + sorted(CSRC.glob('*.h')) + [
-            Path(d) / HEADER for d in include_dirs]:
-        digest.update(path.read_bytes())
-    cache = Path(os.environ.get(CACHE_VARIABLE, Path.home() / '.cache' / 'micronet_dense'))
-    target = cache / 'onnxruntime_ops' / f'{Path(sources[-1]).stem}-{digest.hexdigest()[:16]}.so'
-    if target.exists():
-        return str(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix='.so', dir=target.parent)
-    os.close(fd)
-    command = [compiler, *CFLAGS, *(f'-I{d}' for d in (str(CSRC), *include_dirs)),
-               *(str(CSRC / name) for name in sources), '-o', tmp]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode:
-            raise OperatorUnavailable(f'compiling {", ".join(sources)} failed:\n{result.stderr}')
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return str(target)
 
 
 def operator_library(include_dir: Optional[str] = None) -> str:
@@ -120,7 +71,8 @@ def operator_library(include_dir: Optional[str] = None) -> str:
             'which the onnxruntime wheel does not ship; set $ORT_INCLUDE_DIR to the include/ '
             f'folder of the onnxruntime {onnxruntime.__version__} release archive'
             + (f' ({include_dir} has no {HEADER})' if include_dir else ''))
-    return compile_shared_library(OPERATOR_SOURCES, [str(include_dir)])
+    header = hashlib.sha256((Path(include_dir) / HEADER).read_bytes()).hexdigest()
+    return compile_shared_library(OPERATOR_SOURCES, [str(include_dir)], fingerprint=[header])
 
 
 def uses_operators(model) -> bool:
@@ -353,11 +305,15 @@ class _ResizeFunction(torch.autograd.Function):
 
 
 @contextlib.contextmanager
-def resize_as_operator() -> Iterator[None]:
+def resize_as_operator(resize: Optional[Callable[[torch.Tensor, tuple], torch.Tensor]] = None
+                       ) -> Iterator[None]:
     """Within the block, ``F.interpolate`` of a 4-D tensor in bilinear mode without corner
-    alignment or antialiasing runs as :class:`_ResizeFunction` (for an ONNX export). A
-    ``scale_factor`` is taken only when it gives a whole output size, where PyTorch's sampling
-    positions equal those computed from the sizes; other calls are left as they are."""
+    alignment or antialiasing runs as ``resize(x, (H, W))``, by default :class:`_ResizeFunction`
+    (for an ONNX export). A ``scale_factor`` is taken only when it gives a whole output size,
+    where PyTorch's sampling positions equal those computed from the sizes; other calls are left
+    as they are."""
+    resize = resize or _ResizeFunction.apply
+
     def dispatch(x, size=None, scale_factor=None, mode='nearest', align_corners=None,
                  recompute_scale_factor=None, antialias=False):
         out_size = _bilinear_size(x, size, scale_factor) if (
@@ -365,7 +321,7 @@ def resize_as_operator() -> Iterator[None]:
         if out_size is None:
             return _INTERPOLATE(x, size, scale_factor, mode, align_corners, recompute_scale_factor,
                                 antialias)
-        return _ResizeFunction.apply(x, out_size)
+        return resize(x, out_size)
 
     F.interpolate = dispatch
     try:

@@ -1,9 +1,10 @@
 """Shared set-up of the tools/ runs: common arguments, config loading and check, registration,
-data check."""
+data check, the end of a distributed run."""
 import argparse
+import contextlib
 import os
 import os.path as osp
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
@@ -61,3 +62,16 @@ def load_run_config(args: argparse.Namespace, loaders: Sequence[str]) -> Config:
     ensure_dataset(cfg, loaders=loaders)
     check_label_counts(cfg)
     return cfg
+
+
+@contextlib.contextmanager
+def process_group_scope() -> Iterator[None]:
+    """The part of a run that may start a process group (``--launcher``): the group is destroyed
+    when the block ends, before the interpreter exits. Otherwise gloo's threads are still alive at
+    exit, and a rank can abort there ("terminate called without an active exception") after its
+    work is done."""
+    try:
+        yield
+    finally:
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()

@@ -6,8 +6,10 @@ from torch import nn
 
 from micronet_dense.apis import init_model
 from micronet_dense.deployment.onnx import unit_scale_random_weights
+from micronet_dense.deployment.kernel_library import OperatorUnavailable
 from micronet_dense.deployment.onnxruntime_operators import (INCLUDE_DIR_VARIABLE,
-                                                             OperatorUnavailable, operator_library)
+                                                             operator_library)
+from micronet_dense.models.layers import SpatialSeparableConv
 
 CONFIGS = {'pose': 'configs/pose/micronet_{}_coco.py', 'seg': 'configs/seg/micronet_{}_cityscapes.py',
            'depth': 'configs/depth/micronet_{}_cityscapes_depth.py',
@@ -32,3 +34,18 @@ def library():
         return operator_library()
     except OperatorUnavailable as err:
         pytest.skip(f'{err} (set ${INCLUDE_DIR_VARIABLE} to run this test)')
+
+
+@pytest.fixture(scope='session')
+def fused_separable():
+    """``fused_separable(in_channels, mid, out, kernel, stride, dilation, groups, seed)``: a
+    :class:`SpatialSeparableConv` with random BN statistics, fused (both convs with bias)."""
+    def build(in_channels, mid, out, kernel, stride, dilation, groups, seed):
+        torch.manual_seed(seed)
+        conv = SpatialSeparableConv(in_channels, mid, out, kernel, stride, groups, dilation).eval()
+        for bn in (conv.bn_kx1, conv.bn_1xk):
+            nn.init.normal_(bn.weight, 1, 0.3)
+            nn.init.normal_(bn.bias, 0, 0.5)
+        conv.switch_to_deploy()
+        return conv
+    return build

@@ -10,6 +10,7 @@ from mmengine.structures import BaseDataElement
 from micronet_dense.apis import MicroNetInferencer
 from micronet_dense.deployment import compile_model
 from micronet_dense.deployment.benchmark import benchmark
+from micronet_dense.deployment.torch_operators import KernelDepthwise, KernelShiftMax
 
 SHAPE = (2, 3, 64, 48)
 
@@ -25,6 +26,11 @@ def test_compiled_model_runs_the_fused_network_compiled(build_model):
     compiled, seconds = compile_model(model, SHAPE, backend='eager')
     assert seconds > 0
     assert _compiled_children(compiled) == ['backbone', 'head']
+    # The fusions and the depthwise conv pairs run as the project's operators.
+    assert any(isinstance(m, KernelShiftMax) for m in compiled.modules())
+    assert any(isinstance(m, KernelDepthwise) for m in compiled.modules())
+    without, _ = compile_model(model, SHAPE, backend='eager', operators=False)
+    assert not any(isinstance(m, (KernelShiftMax, KernelDepthwise)) for m in without.modules())
     x = torch.randn(*SHAPE, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         expected = model(x, mode='tensor')
@@ -68,8 +74,10 @@ def test_inductor_compiled_model_matches_eager(build_model, task):
     counters.clear()
     compiled, _ = compile_model(model, shape)
     # Frozen: every convolution's weights became a constant packed for oneDNN (without freezing in
-    # effect during tracing they stay graph inputs and none is packed).
-    convolutions = sum(isinstance(m, torch.nn.Conv2d) for m in compiled.modules())
+    # effect during tracing they stay graph inputs and none is packed); the depthwise conv pairs
+    # run as the project's operator instead.
+    convolutions = sum(isinstance(m, torch.nn.Conv2d) for m in compiled.modules()) - 2 * sum(
+        isinstance(m, KernelDepthwise) for m in compiled.modules())
     assert counters['inductor']['mkldnn_conv_weight_pack_matcher_count'] == convolutions
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():

@@ -14,12 +14,12 @@ from onnx.reference.op_run import OpRun
 
 from micronet_dense.deployment import fuse_model
 from micronet_dense.deployment.onnx import export_onnx, ort_session
+from micronet_dense.deployment.kernel_library import (KERNEL_SOURCES, OperatorUnavailable,
+                                                      compile_shared_library)
 from micronet_dense.deployment.onnxruntime_operators import (DOMAIN, INCLUDE_DIR_VARIABLE,
-                                                             KERNEL_SOURCES, OPSET_VERSION,
-                                                             OperatorDepthwise, OperatorShiftMax,
-                                                             OperatorStem, OperatorUnavailable,
+                                                             OPSET_VERSION, OperatorDepthwise,
+                                                             OperatorShiftMax, OperatorStem,
                                                              PointwiseMatMul,
-                                                             compile_shared_library,
                                                              is_blocked_layout_pointwise,
                                                              resize_as_operator,
                                                              uses_operators, with_operators)
@@ -132,19 +132,9 @@ def test_export_is_one_node_that_means_the_fused_layer(fusions, permuted):
     np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
 
 
-def _random_separable(in_channels, mid, out, kernel, stride, dilation, groups, seed):
-    torch.manual_seed(seed)
-    conv = SpatialSeparableConv(in_channels, mid, out, kernel, stride, groups, dilation).eval()
-    for bn in (conv.bn_kx1, conv.bn_1xk):
-        torch.nn.init.normal_(bn.weight, 1, 0.3)
-        torch.nn.init.normal_(bn.bias, 0, 0.5)
-    conv.switch_to_deploy()
-    return conv
-
-
-def test_depthwise_export_is_one_node_that_means_both_convs():
+def test_depthwise_export_is_one_node_that_means_both_convs(fused_separable):
     # Channel multipliers 2 and 3, stride 2, dilation 2: each case of the operator's definition.
-    conv = _random_separable(4, 8, 24, 5, 2, 2, (4, 8), seed=0)
+    conv = fused_separable(4, 8, 24, 5, 2, 2, (4, 8), seed=0)
     x = torch.randn(2, 4, 11, 9, generator=torch.Generator().manual_seed(1))
     model = _export(OperatorDepthwise(conv), x)
     assert [n.op_type for n in model.graph.node if n.op_type != 'Constant'] == [
@@ -156,11 +146,11 @@ def test_depthwise_export_is_one_node_that_means_both_convs():
     assert actual.shape == (2, 24, 6, 5)
     np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
     with pytest.raises(ValueError, match='depthwise groups'):
-        OperatorDepthwise(_random_separable(4, 8, 8, 3, 1, 1, (1, 8), seed=0))
+        OperatorDepthwise(fused_separable(4, 8, 8, 3, 1, 1, (1, 8), seed=0))
 
 
-def test_stem_export_is_one_node_that_means_stem_shuffle_and_relu6():
-    stem = _random_separable(3, 4, 12, 3, 2, 1, (1, 4), seed=0)
+def test_stem_export_is_one_node_that_means_stem_shuffle_and_relu6(fused_separable):
+    stem = fused_separable(3, 4, 12, 3, 2, 1, (1, 4), seed=0)
     shuffle = ChannelPermutation(torch.randperm(12, generator=torch.Generator().manual_seed(0)))
     x = 8 * torch.randn(2, 3, 11, 9, generator=torch.Generator().manual_seed(1))
     model = _export(OperatorStem(stem, shuffle), x)
@@ -172,7 +162,7 @@ def test_stem_export_is_one_node_that_means_stem_shuffle_and_relu6():
     assert actual.shape == (2, 12, 6, 5) and (expected == 6).any() and (expected == 0).any()
     np.testing.assert_allclose(actual, expected.numpy(), rtol=0, atol=1e-5)
     with pytest.raises(ValueError, match='no groups'):
-        OperatorStem(_random_separable(4, 8, 24, 3, 2, 1, (4, 8), seed=0), shuffle)
+        OperatorStem(fused_separable(4, 8, 24, 3, 2, 1, (4, 8), seed=0), shuffle)
 
 
 def _random_conv(in_channels, out_channels, kernel=1, groups=1, bias=True, padding=0, seed=0):
@@ -395,15 +385,15 @@ class DepthwiseShape(ctypes.Structure):
     (6, (1, 1), (32, 24), 5, 1, 1), (3, (2, 2), (13, 10), 3, 2, 1), (4, (1, 3), (9, 7), 5, 2, 1),
     (2, (1, 1), (12, 9), 7, 1, 3), (3, (1, 1), (2, 1), 5, 1, 1), (2, (1, 1), (5, 300), 3, 1, 1),
     (2, (1, 2), (5, 1023), 5, 2, 2)])
-def test_c_depthwise_kernel_matches_pytorch(kernels, channels, mults, size, kernel, stride,
-                                            dilation):
+def test_c_depthwise_kernel_matches_pytorch(fused_separable, kernels, channels, mults, size,
+                                            kernel, stride, dilation):
     run = kernels.micronet_micro_factorized_depthwise_rows
     run.argtypes = [ctypes.c_void_p] * 6 + [ctypes.POINTER(DepthwiseShape), ctypes.c_void_p,
                                             ctypes.c_int64, ctypes.c_int64]
     scratch = kernels.micronet_micro_factorized_depthwise_scratch
     scratch.argtypes, scratch.restype = [ctypes.POINTER(DepthwiseShape)], ctypes.c_int64
     mid, padding = channels * mults[0], dilation * (kernel // 2)
-    conv = _random_separable(channels, mid, mid * mults[1], kernel, stride, dilation,
+    conv = fused_separable(channels, mid, mid * mults[1], kernel, stride, dilation,
                              (channels, mid), seed=kernel)
     x = torch.randn(2, channels, *size, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
@@ -427,14 +417,15 @@ def test_c_depthwise_kernel_matches_pytorch(kernels, channels, mults, size, kern
 @pytest.mark.parametrize('channels, mid, mult, size, kernel, stride', [
     (3, 4, 3, (37, 29), 3, 2), (3, 4, 3, (6, 2048), 3, 2), (3, 2, 2, (16, 12), 3, 2),
     (2, 3, 2, (9, 11), 5, 1)])
-def test_c_stem_kernel_matches_pytorch(kernels, channels, mid, mult, size, kernel, stride):
+def test_c_stem_kernel_matches_pytorch(fused_separable, kernels, channels, mid, mult, size,
+                                       kernel, stride):
     run = kernels.micronet_micro_factorized_stem_rows
     run.argtypes = [ctypes.c_void_p] * 7 + [ctypes.POINTER(DepthwiseShape), ctypes.c_void_p,
                                             ctypes.c_int64, ctypes.c_int64]
     for name in ('micronet_micro_factorized_stem_scratch', 'micronet_micro_factorized_stem_bands'):
         getattr(kernels, name).argtypes = [ctypes.POINTER(DepthwiseShape)]
         getattr(kernels, name).restype = ctypes.c_int64
-    conv = _random_separable(channels, mid, mid * mult, kernel, stride, 1, (1, mid), seed=kernel)
+    conv = fused_separable(channels, mid, mid * mult, kernel, stride, 1, (1, mid), seed=kernel)
     index = torch.randperm(mid * mult, generator=torch.Generator().manual_seed(3))
     x = 4 * torch.randn(2, channels, *size, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
@@ -506,8 +497,9 @@ def test_operator_rejects_a_bad_index(library, tmp_path):
                                  tmp_path / 'bad.onnx')
 
 
-def test_stem_operator_rejects_an_index_that_is_no_permutation(library, tmp_path):
-    stem = OperatorStem(_random_separable(3, 2, 4, 3, 2, 1, (1, 2), seed=0),
+def test_stem_operator_rejects_an_index_that_is_no_permutation(fused_separable, library,
+                                                               tmp_path):
+    stem = OperatorStem(fused_separable(3, 2, 4, 3, 2, 1, (1, 2), seed=0),
                         ChannelPermutation(torch.tensor([0, 2, 1, 3])))
     with pytest.raises(Exception, match='MicroNetStem: index must be a permutation'):
         _run_with_constant_input(stem, torch.randn(1, 3, 8, 6), 5, np.array([0, 2, 2, 3]),

@@ -16,7 +16,8 @@ import argparse
 import json
 
 from micronet_dense.apis import init_model
-from micronet_dense.deployment.benchmark import ALWAYS_FUSED, BACKENDS, benchmark, variant_name
+from micronet_dense.deployment.benchmark import (ALWAYS_FUSED, BACKENDS, COMPILED, benchmark,
+                                                 variant_name)
 from micronet_dense.deployment.onnx import unit_scale_random_weights
 from micronet_dense.utils.atomic_io import write_json_atomic
 from micronet_dense.utils.user_errors import exit_on_user_error
@@ -27,7 +28,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='config file or name of a shipped config')
     parser.add_argument('--checkpoint', help='weights to load (default: random weights of '
                         'unit-scale outputs)')
-    parser.add_argument('--backend', choices=[b for b in BACKENDS if b != 'torch-compiled'],
+    parser.add_argument('--backend', choices=[b for b in BACKENDS if b not in COMPILED],
                         default='torch')
     parser.add_argument('--fast', action='store_true', help='the fused inference model')
     parser.add_argument('--compile', action='store_true',
