@@ -118,10 +118,10 @@ def benchmark(model: nn.Module, variants: Sequence[Tuple[str, bool]] = (('torch'
     onnxruntime its export; the backends of :data:`ALWAYS_FUSED` always run the fused model, and
     the compiled ones' statistics add ``compile_s``, the seconds of compilation. Keys of the
     result are :func:`variant_name`, e.g. ``'torch-fast'``. Denormals are flushed to zero while
-    timing (:func:`flush_denormal`, ``ort_session``). The PyTorch variants are interleaved with each other and the onnxruntime
-    ones after them, with each other: between its runs an onnxruntime session's threads spin and
-    take the cores from PyTorch (m3 pose, 2 threads: eager 85 ms interleaved with onnxruntime,
-    37 ms without).
+    timing (:func:`flush_denormal`, ``ort_session``). The PyTorch variants are interleaved with
+    each other and the onnxruntime ones after them, with each other: between its runs an
+    onnxruntime session's threads spin and take the cores from PyTorch (m3 pose, 2 threads: eager
+    85 ms interleaved with onnxruntime, 37 ms without).
     """
     unknown = {backend for backend, _ in variants} - set(BACKENDS)
     if unknown:

@@ -92,6 +92,14 @@ class _ShiftMaxFunction(torch.autograd.Function):
         return g.op(f'{DOMAIN}::DynamicShiftMax', x, coef, index1, index2).setType(x.type())
 
 
+def explicit_index1(fused: FusedDynamicShiftMax) -> torch.Tensor:
+    """``fused``'s first channel gather as a (C,) index, the identity where the layer skips it
+    (``index1`` None): the operators take both gathers."""
+    if fused.index1 is not None:
+        return fused.index1
+    return torch.arange(len(fused.index2), device=fused.index2.device)
+
+
 class OperatorShiftMax(nn.Module):
     """A :class:`FusedDynamicShiftMax` whose fusions export as one ``DynamicShiftMax`` node.
 
@@ -101,10 +109,7 @@ class OperatorShiftMax(nn.Module):
     def __init__(self, fused: FusedDynamicShiftMax) -> None:
         super().__init__()
         self.fused = fused
-        index1 = fused.index1
-        if index1 is None:
-            index1 = torch.arange(len(fused.index2), device=fused.index2.device)
-        self.register_buffer('index1', index1, persistent=False)
+        self.register_buffer('index1', explicit_index1(fused), persistent=False)
         # The FCs' 1×1 conv weights as matrices, for :meth:`coefficient_vectors`.
         self.register_buffer('fc1_weight', fused.fc1.weight.detach().flatten(1), persistent=False)
         self.register_buffer('fc2_weight', fused.fc2.weight.detach().flatten(1), persistent=False)

@@ -129,7 +129,6 @@ def quantize_onnx(float_path: str, out_path: str, batches: Iterable[np.ndarray],
     return reader.images
 
 
-
 def quantize_with_operators(model: nn.Module, float_path: str, out_path: str,
                             input_shape: Sequence[int], batches: Iterable[np.ndarray],
                             per_channel: bool = False) -> int:

@@ -36,7 +36,7 @@ from torch.utils import cpp_extension
 from micronet_dense.models.layers import FusedDynamicShiftMax, SpatialSeparableConv
 
 from .kernel_library import KERNEL_SOURCES, compile_shared_library
-from .onnxruntime_operators import (OperatorDepthwise, OperatorShiftMax, is_operator_depthwise,
+from .onnxruntime_operators import (OperatorDepthwise, explicit_index1, is_operator_depthwise,
                                     resize_as_operator)
 
 SOURCE = 'torch_operators.cpp'
@@ -79,13 +79,19 @@ def load_torch_operators() -> str:
     return path
 
 
-class KernelShiftMax(OperatorShiftMax):
+class KernelShiftMax(nn.Module):
     """A :class:`FusedDynamicShiftMax` whose fusions run as ``micronet::dynamic_shift_max``, its
     coefficients computed as the fused layer computes them (1×1 convs, which inductor runs faster
-    than the linear layers of the export).
+    than the linear layers of the export's
+    :class:`~.onnxruntime_operators.OperatorShiftMax`).
 
     Shapes: (B, C, H, W) -> (B, C, H, W).
     """
+
+    def __init__(self, fused: FusedDynamicShiftMax) -> None:
+        super().__init__()
+        self.fused = fused
+        self.register_buffer('index1', explicit_index1(fused), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.ops.micronet.dynamic_shift_max(x, self.fused.coefficients(x), self.index1,

@@ -4,6 +4,28 @@
 #define MICRONET_KERNELS_H_
 #include <stdint.h>
 
+/* ---- Shared by the operator glues (onnxruntime_operators.c, torch_operators.cpp) ---- */
+
+/* Resize outputs of at least this many floats (64 MB) are written around the cache (`stream`). */
+#define MICRONET_STREAM_ELEMENTS (INT64_C(16) << 20)
+/* Rows handed to one thread-pool task: about this many output elements each. */
+#define MICRONET_ELEMENTS_PER_TASK INT64_C(16384)
+
+/* Rows of `row_elements` output elements each that one thread-pool task takes. */
+static inline int64_t micronet_task_rows(int64_t row_elements) {
+  if (row_elements >= MICRONET_ELEMENTS_PER_TASK) return 1;
+  return MICRONET_ELEMENTS_PER_TASK / (row_elements > 0 ? row_elements : 1);
+}
+
+/* Output size of a conv along one axis, or 0 when the window does not fit. */
+static inline int64_t micronet_conv_size(int64_t in, int64_t kernel, int64_t stride,
+                                         int64_t dilation, int64_t padding) {
+  const int64_t span = in + 2 * padding - dilation * (kernel - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+/* ---- The kernels ---- */
+
 /* Dynamic Shift-Max: see dynamic_shift_max_kernel.c. Rows are (sample, channel) planes. */
 void micronet_dynamic_shift_max_rows(const float *x, const float *coef, const int64_t *index1,
                                      const int64_t *index2, float *y, int64_t channels,

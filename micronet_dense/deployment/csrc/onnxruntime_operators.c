@@ -29,10 +29,6 @@
 #define STEM_INPUTS 7
 #define POINTWISE_INPUTS 6
 #define MAX_INPUTS STEM_INPUTS
-/* Resize outputs of at least this many floats (64 MB) are written around the cache. */
-#define STREAM_ELEMENTS (16 << 20)
-/* Rows handed to one thread-pool task: about this many output elements each. */
-#define ELEMENTS_PER_TASK 16384
 
 static const OrtApi *ort;
 
@@ -81,12 +77,6 @@ static OrtStatus *output(OrtKernelContext *context, const int64_t *dims, float *
   OrtValue *value;
   RETURN_IF_ERROR(ort->KernelContext_GetOutput(context, 0, dims, 4, &value));
   return ort->GetTensorMutableData(value, (void **)data);
-}
-
-/* Rows of `row_elements` output elements each that one thread-pool task takes. */
-static int64_t task_rows(int64_t row_elements) {
-  if (row_elements >= ELEMENTS_PER_TASK) return 1;
-  return ELEMENTS_PER_TASK / (row_elements > 0 ? row_elements : 1);
 }
 
 static int64_t task_count(int64_t rows, int64_t rows_per_task) {
@@ -157,7 +147,7 @@ static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
   const int64_t plane = in.dims[0][2] * in.dims[0][3];
   ShiftMaxWork work = {(const float *)in.data[0], (const float *)in.data[1], index[0], index[1],
                        NULL, channels, plane, in.dims[1][1] / (2 * channels), batch * channels,
-                       task_rows(plane)};
+                       micronet_task_rows(plane)};
   RETURN_IF_ERROR(output(context, in.dims[0], &work.y));
   return parallel_rows(context, shift_max_task, &work, work.rows, work.rows_per_task);
 }
@@ -197,10 +187,10 @@ static OrtStatus *resize_compute(void *kernel, OrtKernelContext *context) {
     return invalid(DOMAIN ".ResizeBilinear: size must be (2,), the output height and width > 0");
   }
   const int64_t out_dims[4] = {in.dims[0][0], in.dims[0][1], size[0], size[1]};
+  const int64_t rows = in.dims[0][0] * in.dims[0][1] * size[0];
   ResizeWork work = {(const float *)in.data[0], NULL, in.dims[0][2], in.dims[0][3], size[0],
-                     size[1], in.dims[0][0] * in.dims[0][1] * size[0], task_rows(size[1]), NULL,
-                     NULL, in.dims[0][0] * in.dims[0][1] * size[0] * size[1] >= STREAM_ELEMENTS,
-                     0};
+                     size[1], rows, micronet_task_rows(size[1]), NULL, NULL,
+                     rows * size[1] >= MICRONET_STREAM_ELEMENTS, 0};
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
   work.left = malloc(sizeof(int64_t) * (size_t)size[1]);
   work.right_weight = malloc(sizeof(float) * (size_t)size[1]);
@@ -248,13 +238,6 @@ static void conv_pair_task(void *data, size_t task) {
   free(scratch);
 }
 
-/* Output size of a conv along one axis, or 0 when the window does not fit. */
-static int64_t conv_size(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
-                         int64_t padding) {
-  const int64_t span = in + 2 * padding - dilation * (kernel - 1) - 1;
-  return span < 0 ? 0 : span / stride + 1;
-}
-
 /* The shape of a k×1 then 1×k conv pair from x (B, C, H, W), w1 (M, C1, k, 1), bias1 (M,),
  * w2 (O, 1, 1, k), bias2 (O,) and config (stride, dilation, padding), the k×1 conv depthwise
  * (C1 = 1) or without groups (C1 = C); NULL, or the reason it is invalid. */
@@ -279,9 +262,9 @@ static const char *conv_pair_shape(const Inputs *in, size_t config_index, int de
   }
   *shape = (MicronetDepthwiseShape){x[1], w1[0], w1[0] * group_in / x[1], w2[0] / w1[0], x[2],
                                     x[3], 0, 0, w1[2], config[0], config[1], config[2]};
-  shape->out_height = conv_size(x[2], shape->kernel, shape->stride, shape->dilation,
+  shape->out_height = micronet_conv_size(x[2], shape->kernel, shape->stride, shape->dilation,
                                 shape->padding);
-  shape->out_width = conv_size(x[3], shape->kernel, shape->stride, shape->dilation,
+  shape->out_width = micronet_conv_size(x[3], shape->kernel, shape->stride, shape->dilation,
                                shape->padding);
   return shape->out_height && shape->out_width ? NULL
                                                 : "the kernel is larger than the padded input";
@@ -300,7 +283,7 @@ static OrtStatus *run_conv_pair(OrtKernelContext *context, ConvPairWork *work, i
   const MicronetDepthwiseShape *s = &work->shape;
   const int64_t out_dims[4] = {batch, s->mid_channels * s->mult2, s->out_height, s->out_width};
   work->rows = rows;
-  work->rows_per_task = task_rows(row_elements);
+  work->rows_per_task = micronet_task_rows(row_elements);
   RETURN_IF_ERROR(output(context, out_dims, &work->y));
   RETURN_IF_ERROR(parallel_rows(context, conv_pair_task, work, rows, work->rows_per_task));
   return atomic_load(&work->failed) ? operator_error(ORT_FAIL, operator, "out of memory") : NULL;
@@ -428,7 +411,8 @@ static OrtStatus *pointwise_compute(void *kernel, OrtKernelContext *context) {
   }
   micronet_quantized_pointwise_compensation(work.weight, work.zero_point, s, work.compensation);
   work.rows = batch * s->groups * blocks;
-  work.rows_per_task = task_rows(s->out_channels / s->groups * (blocks ? s->plane / blocks : 0));
+  work.rows_per_task =
+      micronet_task_rows(s->out_channels / s->groups * (blocks ? s->plane / blocks : 0));
   OrtStatus *status = parallel_rows(context, pointwise_task, &work, work.rows,
                                     work.rows_per_task);
   free(work.compensation);

@@ -8,7 +8,6 @@
 #include <c10/util/Exception.h>
 #include <torch/library.h>
 
-#include <algorithm>
 #include <vector>
 
 extern "C" {
@@ -16,16 +15,6 @@ extern "C" {
 }
 
 namespace {
-
-constexpr int64_t kElementsPerTask = 16384;
-// Resize outputs of at least this many elements are written around the cache.
-constexpr int64_t kStreamElements = int64_t{16} << 20;
-
-// Rows per task for rows of `row_elements` outputs each: about kElementsPerTask outputs a task.
-int64_t grain(int64_t row_elements) {
-  return row_elements >= kElementsPerTask ? 1
-                                          : kElementsPerTask / std::max<int64_t>(row_elements, 1);
-}
 
 void check_float(const at::Tensor &t, const char *name, int64_t dim) {
   TORCH_CHECK(t.device().is_cpu() && t.scalar_type() == at::kFloat && t.dim() == dim, "micronet: ",
@@ -54,15 +43,12 @@ at::Tensor dynamic_shift_max(const at::Tensor &x_, const at::Tensor &coef_,
   const float *xp = x.data_ptr<float>(), *cp = coef.data_ptr<float>();
   float *yp = y.data_ptr<float>();
   const int64_t fusions = coef.size(1) / (2 * channels);
-  at::parallel_for(0, batch * channels, grain(plane), [&](int64_t begin, int64_t end) {
-    micronet_dynamic_shift_max_rows(xp, cp, i1, i2, yp, channels, plane, fusions, begin, end);
-  });
+  at::parallel_for(0, batch * channels, micronet_task_rows(plane),
+                   [&](int64_t begin, int64_t end) {
+                     micronet_dynamic_shift_max_rows(xp, cp, i1, i2, yp, channels, plane, fusions,
+                                                     begin, end);
+                   });
   return y;
-}
-
-int64_t conv_size(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t padding) {
-  const int64_t span = in + 2 * padding - dilation * (kernel - 1) - 1;
-  return span < 0 ? 0 : span / stride + 1;
 }
 
 // The fused Micro-Factorized depthwise conv: a depthwise k×1 conv w1 (M, 1, k, 1) then a depthwise
@@ -84,8 +70,8 @@ at::Tensor micro_factorized_depthwise(const at::Tensor &x_, const at::Tensor &w1
               "micronet.micro_factorized_depthwise: the weights must be (M, 1, k, 1) and "
               "(O, 1, 1, k) with biases (M,) and (O,), M a multiple of C, O one of M");
   MicronetDepthwiseShape s = {channels, mid, mid / channels, out / mid, x.size(2), x.size(3),
-                              conv_size(x.size(2), k, stride, dilation, padding),
-                              conv_size(x.size(3), k, stride, dilation, padding),
+                              micronet_conv_size(x.size(2), k, stride, dilation, padding),
+                              micronet_conv_size(x.size(3), k, stride, dilation, padding),
                               k, stride, dilation, padding};
   TORCH_CHECK(s.out_height > 0 && s.out_width > 0,
               "micronet.micro_factorized_depthwise: the kernel is larger than the padded input");
@@ -94,7 +80,7 @@ at::Tensor micro_factorized_depthwise(const at::Tensor &x_, const at::Tensor &w1
   const float *b1p = bias1.data_ptr<float>(), *w2p = w2.data_ptr<float>();
   const float *b2p = bias2.data_ptr<float>();
   float *yp = y.data_ptr<float>();
-  at::parallel_for(0, x.size(0) * mid, grain(s.mult2 * s.out_height * s.out_width),
+  at::parallel_for(0, x.size(0) * mid, micronet_task_rows(s.mult2 * s.out_height * s.out_width),
                    [&](int64_t begin, int64_t end) {
                      std::vector<float> scratch(
                          static_cast<size_t>(micronet_micro_factorized_depthwise_scratch(&s)));
@@ -112,13 +98,13 @@ at::Tensor resize_bilinear(const at::Tensor &x_, c10::IntArrayRef size) {
   const at::Tensor x = x_.contiguous();
   const int64_t height = x.size(2), width = x.size(3), out_height = size[0], out_width = size[1];
   at::Tensor y = at::empty({x.size(0), x.size(1), out_height, out_width}, x.options());
-  const int stream = y.numel() >= kStreamElements;
+  const int stream = y.numel() >= MICRONET_STREAM_ELEMENTS;
   std::vector<int64_t> left(static_cast<size_t>(out_width));
   std::vector<float> right_weight(static_cast<size_t>(out_width));
   micronet_resize_bilinear_columns(width, out_width, left.data(), right_weight.data());
   const float *xp = x.data_ptr<float>();
   float *yp = y.data_ptr<float>();
-  at::parallel_for(0, x.size(0) * x.size(1) * out_height, grain(out_width),
+  at::parallel_for(0, x.size(0) * x.size(1) * out_height, micronet_task_rows(out_width),
                    [&](int64_t begin, int64_t end) {
                      std::vector<float> buffers(static_cast<size_t>(2 * out_width));
                      micronet_resize_bilinear_rows(xp, yp, height, width, out_height, out_width,
