@@ -30,7 +30,8 @@ from torch import nn
 from micronet_dense.utils.atomic_io import atomic_output_path
 
 from .onnx import INPUT_NAME, export_onnx
-from .quantized_pointwise import with_pointwise_operator, with_quantized_convs
+from .quantized_pointwise import (with_pointwise_operator, with_quantized_convs,
+                                  with_shift_max_merged)
 
 
 def calibration_batches(cfg: Config, model: nn.Module, num_images: int, batch_size: int = 8
@@ -139,7 +140,9 @@ def quantize_with_operators(model: nn.Module, float_path: str, out_path: str,
     onnxruntime's calibration cannot run the operators, so the standard fused export is quantized
     (:func:`quantize_onnx` with ``operator=True``, calibrated on ``batches``) and its quantized
     convs replace the convs of the same weights in the export with the operators
-    (:func:`~.quantized_pointwise.with_quantized_convs`), whose 1×1 convs stay convs for it.
+    (:func:`~.quantized_pointwise.with_quantized_convs`), whose 1×1 convs stay convs for it. A
+    quantized conv of a Dynamic Shift-Max's output then computes that Dynamic Shift-Max itself
+    (:func:`~.quantized_pointwise.with_shift_max_merged`).
     """
     import onnx
     export_onnx(model, float_path, input_shape, operators=True, pointwise_matmul=False)
@@ -149,8 +152,8 @@ def quantize_with_operators(model: nn.Module, float_path: str, out_path: str,
         export_onnx(model, standard_path, input_shape, fast=True)
         images = quantize_onnx(standard_path, int8_path, batches, per_channel=per_channel,
                                operator=True)
-        int8 = with_quantized_convs(onnx.load(float_path), onnx.load(standard_path),
-                                    onnx.load(int8_path))
+        int8 = with_shift_max_merged(with_quantized_convs(
+            onnx.load(float_path), onnx.load(standard_path), onnx.load(int8_path)))
     with atomic_output_path(out_path) as tmp_path:
         onnx.save(int8, tmp_path)
     return images

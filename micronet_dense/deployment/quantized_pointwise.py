@@ -7,7 +7,8 @@ QuantizeLinear of x; DequantizeLinear of int8 weights) as one operator node of t
 weights, scales and zero points (:mod:`.onnxruntime_operators`), and the other quantize/dequantize
 steps of activations out of the graph. :func:`with_quantized_convs` moves those nodes into another
 export of the same model (the one with the project's float operators, which onnxruntime's
-calibration cannot run), each in place of the conv of the same weights and bias.
+calibration cannot run), each in place of the conv of the same weights and bias; there,
+:func:`with_shift_max_merged` merges each into the ``DynamicShiftMax`` that computes its input.
 """
 from collections import Counter
 from typing import Optional
@@ -184,3 +185,27 @@ def with_quantized_convs(target, float_model, int8_model):
                                       [node.input[0]] + [t.name for t in constants],
                                       list(node.output), name=name, domain=DOMAIN))
     return _with_nodes(target, nodes)
+
+
+def with_shift_max_merged(model):
+    """The ONNX ``model`` (ModelProto with the operators) with every ``DynamicShiftMax`` that only
+    a ``QuantizedPointwiseConv`` reads merged into it: one ``ShiftMaxQuantizedPointwiseConv``,
+    which quantizes the Dynamic Shift-Max block by block as it computes it and never writes the
+    float32 tensor between the two; in place, returned."""
+    from onnx import helper
+    graph = model.graph
+    readers = Counter(name for node in graph.node for name in node.input)
+    outputs = {o.name for o in graph.output}
+    shift_max = {node.output[0]: node for node in graph.node
+                 if node.op_type == 'DynamicShiftMax' and node.domain == DOMAIN}
+    nodes = []
+    for node in graph.node:
+        source = (shift_max.get(node.input[0])
+                  if node.op_type == 'QuantizedPointwiseConv' and node.domain == DOMAIN else None)
+        if source is None or readers[node.input[0]] != 1 or node.input[0] in outputs:
+            nodes.append(node)
+            continue
+        nodes.append(helper.make_node('ShiftMaxQuantizedPointwiseConv',
+                                      list(source.input) + list(node.input[1:]),
+                                      list(node.output), name=node.name, domain=DOMAIN))
+    return _with_nodes(model, _live_nodes(nodes, outputs))

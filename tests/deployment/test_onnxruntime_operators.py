@@ -336,27 +336,47 @@ def random_quantized_pointwise(channels, out_channels, groups, size, batch, zero
     return x, np.float32(0.03), zero_point, weight, scale, bias
 
 
+class ShiftMax(ctypes.Structure):
+    """MicronetShiftMax of kernels.h."""
+    _fields_ = [('coef', ctypes.c_void_p), ('index1', ctypes.c_void_p),
+                ('index2', ctypes.c_void_p), ('fusions', ctypes.c_int64)]
+
+
 # (C, O, G, H×W, B, zero point): channels per group of no whole block of 4 (in and out), planes
-# of no whole block of 64 pixels (and of one pixel, as the hyper-function's FC layers), zero points
-# at both ends; x spans ±9, far beyond the 255 × 0.03 that uint8 holds.
+# of no whole block of 64 pixels (and of one pixel, as the hyper-function's FC layers; and of more
+# than one row of 1024 pixels), zero points at both ends; x spans ±9, far beyond the 255 × 0.03
+# that uint8 holds. With a Dynamic Shift-Max of 1 or 2 fusions before the conv, or none.
 @pytest.mark.parametrize('channels, out_channels, groups, size, batch, zero_point', [
     (12, 10, 2, (5, 7), 2, 128), (8, 3, 1, (1, 1), 3, 0), (16, 24, 4, (9, 9), 1, 255),
-    (64, 32, 2, (8, 16), 1, 100)])
+    (64, 32, 2, (8, 16), 1, 100), (20, 8, 2, (33, 40), 2, 90)])
+@pytest.mark.parametrize('fusions', [0, 1, 2], ids=['conv', 'shift_max1', 'shift_max2'])
 def test_c_quantized_pointwise_kernel_matches_integer_arithmetic(
-        kernels, channels, out_channels, groups, size, batch, zero_point):
+        kernels, channels, out_channels, groups, size, batch, zero_point, fusions):
     pointer, i64 = ctypes.c_void_p, ctypes.c_int64
     shape_pointer = ctypes.POINTER(PointwiseShape)
     compensation = kernels.micronet_quantized_pointwise_compensation
     compensation.argtypes = [pointer, ctypes.c_int32, shape_pointer, pointer]
     run = kernels.micronet_quantized_pointwise_rows
-    run.argtypes = [pointer] * 6 + [shape_pointer, ctypes.c_float, ctypes.c_int32, pointer, i64,
-                                    i64]
+    run.argtypes = [pointer, ctypes.POINTER(ShiftMax)] + [pointer] * 5 + [
+        shape_pointer, ctypes.c_float, ctypes.c_int32, pointer, i64, i64]
     for count in (kernels.micronet_quantized_pointwise_blocks,
                   kernels.micronet_quantized_pointwise_scratch):
         count.argtypes, count.restype = [shape_pointer], i64
     x, x_scale, zero_point, weight, scale, bias = random_quantized_pointwise(
         channels, out_channels, groups, size, batch, zero_point, seed=channels)
-    expected = quantized_pointwise_reference(x, x_scale, zero_point, weight, scale, bias)
+    conv_input, shift_max_input = x, None
+    if fusions:
+        rng = np.random.default_rng(channels)
+        coef = rng.standard_normal((batch, 2 * fusions * channels)).astype(np.float32)
+        index1, index2 = (rng.permutation(channels) for _ in range(2))
+        # Each product rounded to float32, then the sum (PyTorch's addcmul may fuse them).
+        a = coef.reshape(batch, 2 * fusions, channels, 1, 1)
+        conv_input = np.max([a[:, 2 * k] * x[:, index1] + a[:, 2 * k + 1] * x[:, index2]
+                             for k in range(fusions)], axis=0)
+        shift_max_input = ShiftMax(coef.ctypes.data, index1.ctypes.data, index2.ctypes.data,
+                                   fusions)
+    expected = quantized_pointwise_reference(conv_input, x_scale, zero_point, weight, scale,
+                                             bias)
     shape = PointwiseShape(channels, out_channels, groups, size[0] * size[1])
     packed_weight = packed_pointwise_weight(weight, groups)
     sums = np.zeros(out_channels, np.int32)
@@ -366,9 +386,9 @@ def test_c_quantized_pointwise_kernel_matches_integer_arithmetic(
     out = np.full(expected.shape, np.nan, np.float32)
     rows = batch * groups * kernels.micronet_quantized_pointwise_blocks(shape)
     for begin, end in ((0, rows // 2 + 1), (rows // 2 + 1, rows)):
-        run(x.ctypes.data, packed_weight.ctypes.data, sums.ctypes.data, scale.ctypes.data,
-            bias.ctypes.data, out.ctypes.data, shape, x_scale, zero_point, scratch.ctypes.data,
-            begin, end)
+        run(x.ctypes.data, shift_max_input, packed_weight.ctypes.data, sums.ctypes.data,
+            scale.ctypes.data, bias.ctypes.data, out.ctypes.data, shape, x_scale, zero_point,
+            scratch.ctypes.data, begin, end)
     np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
 
 

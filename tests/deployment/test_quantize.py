@@ -201,24 +201,61 @@ def test_quantized_convs_move_into_another_export_of_the_model(tmp_path):
     np.testing.assert_array_equal(actual, expected)
 
 
-def test_int8_with_operators_quantizes_the_pointwise_convs_of_the_operator_export(
-        library, build_model, tmp_path):
-    model = build_model('pose', 'm0')
-    float_path, int8_path = tmp_path / 'float.onnx', tmp_path / 'int8.onnx'
+@pytest.fixture(scope='module')
+def int8_with_operators(tmp_path_factory, build_model):
+    """m0 pose exported with the operators (float32) and quantized with them (int8): their paths,
+    and one more input."""
+    folder = tmp_path_factory.mktemp('int8_with_operators')
+    float_path, int8_path = folder / 'float.onnx', folder / 'int8.onnx'
     rng = np.random.default_rng(0)
     batches = [rng.standard_normal((4, 3, 64, 48)).astype(np.float32) for _ in range(2)]
-    assert quantize_with_operators(model, str(float_path), str(int8_path), (64, 48), batches) == 8
+    images = quantize_with_operators(build_model('pose', 'm0'), str(float_path), str(int8_path),
+                                     (64, 48), batches)
+    assert images == 8
+    return float_path, int8_path, rng.standard_normal((2, 3, 64, 48)).astype(np.float32)
+
+
+def test_int8_with_operators_quantizes_the_pointwise_convs_of_the_operator_export(
+        library, int8_with_operators):
+    float_path, int8_path, x = int8_with_operators
     graphs = [onnx.load(path).graph for path in (float_path, int8_path)]
     weights = {i.name: list(i.dims) for i in graphs[0].initializer}
     # Every 1×1 conv of 16 or more input channels per group (the linear layers are Gemms here).
     pointwise = [n for n in graphs[0].node if n.op_type == 'Conv' and
                  weights[n.input[1]][2:] == [1, 1] and weights[n.input[1]][1] >= 16]
-    types = [n.op_type for n in graphs[1].node]
-    assert len(pointwise) > 0 and types.count('QuantizedPointwiseConv') == len(pointwise)
-    assert 'DynamicShiftMax' in types and types.count('Conv') == sum(
-        n.op_type == 'Conv' for n in graphs[0].node) - len(pointwise)
+    before, after = ([n.op_type for n in graph.node] for graph in graphs)
+    merged = after.count('ShiftMaxQuantizedPointwiseConv')
+    assert len(pointwise) > 0 and after.count('QuantizedPointwiseConv') + merged == len(pointwise)
+    assert after.count('Conv') == before.count('Conv') - len(pointwise)
+    # The Dynamic Shift-Max layers that only a quantized conv reads are merged into it; the others
+    # (before float convs) stay.
+    assert merged > 0 and after.count('DynamicShiftMax') > 0
+    assert after.count('DynamicShiftMax') + merged == before.count('DynamicShiftMax')
 
-    x = rng.standard_normal((2, 3, 64, 48)).astype(np.float32)
     expected, actual = (ort_session(str(path)).run(None, {INPUT_NAME: x})[0]
                         for path in (float_path, int8_path))
     assert 0 < np.abs(actual - expected).max() < 0.1 * np.abs(expected).max()
+
+
+def test_merged_shift_max_conv_computes_what_the_two_operators_compute(
+        library, int8_with_operators, tmp_path):
+    _, int8_path, x = int8_with_operators
+    # Each merged node written back as the two operators it stands for.
+    model = onnx.load(int8_path)
+    nodes = []
+    for node in model.graph.node:
+        if node.op_type != 'ShiftMaxQuantizedPointwiseConv':
+            nodes.append(node)
+            continue
+        between = f'{node.name}/shift_max'
+        nodes += [onnx.helper.make_node('DynamicShiftMax', node.input[:4], [between],
+                                        domain=DOMAIN),
+                  onnx.helper.make_node('QuantizedPointwiseConv', [between, *node.input[4:]],
+                                        node.output, domain=DOMAIN)]
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    onnx.save(model, str(tmp_path / 'two_operators.onnx'))
+    for threads in (1, 2):
+        expected, actual = (ort_session(str(path), threads=threads).run(None, {INPUT_NAME: x})[0]
+                            for path in (tmp_path / 'two_operators.onnx', int8_path))
+        np.testing.assert_array_equal(actual, expected)

@@ -17,16 +17,6 @@ void micronet_dynamic_shift_max_rows(const float *x, const float *coef, const in
     const float *sample = x + b * channels * plane;
     const float *x1 = sample + index1[c] * plane, *x2 = sample + index2[c] * plane;
     const float *k = coef + b * 2 * fusions * channels;
-    float *out = y + row * plane;
-    const float a1 = k[c], b1 = k[channels + c];
-    if (fusions == 1) {
-      for (int64_t i = 0; i < plane; ++i) out[i] = a1 * x1[i] + b1 * x2[i];
-    } else {
-      const float a2 = k[2 * channels + c], b2 = k[3 * channels + c];
-      for (int64_t i = 0; i < plane; ++i) {
-        const float first = a1 * x1[i] + b1 * x2[i], second = a2 * x1[i] + b2 * x2[i];
-        out[i] = first >= second ? first : second;
-      }
-    }
+    micronet_shift_max_span(x1, x2, k, channels, c, fusions, y + row * plane, plane);
   }
 }

@@ -26,6 +26,25 @@ static inline int64_t micronet_conv_size(int64_t in, int64_t kernel, int64_t str
 
 /* ---- The kernels ---- */
 
+/* Dynamic Shift-Max of channel c over n values (see dynamic_shift_max_kernel.c):
+ * out[i] = max_k (a_k[c] * x1[i] + b_k[c] * x2[i]), k < fusions, for x1 and x2 the values of
+ * channels index1[c] and index2[c], and k the sample's coefficients [a_1, b_1, a_2, b_2]
+ * (`channels` values each). */
+static inline void micronet_shift_max_span(const float *x1, const float *x2, const float *k,
+                                           int64_t channels, int64_t c, int64_t fusions,
+                                           float *out, int64_t n) {
+  const float a1 = k[c], b1 = k[channels + c];
+  if (fusions == 1) {
+    for (int64_t i = 0; i < n; ++i) out[i] = a1 * x1[i] + b1 * x2[i];
+    return;
+  }
+  const float a2 = k[2 * channels + c], b2 = k[3 * channels + c];
+  for (int64_t i = 0; i < n; ++i) {
+    const float first = a1 * x1[i] + b1 * x2[i], second = a2 * x1[i] + b2 * x2[i];
+    out[i] = first >= second ? first : second;
+  }
+}
+
 /* Dynamic Shift-Max: see dynamic_shift_max_kernel.c. Rows are (sample, channel) planes. */
 void micronet_dynamic_shift_max_rows(const float *x, const float *coef, const int64_t *index1,
                                      const int64_t *index2, float *y, int64_t channels,
@@ -75,14 +94,23 @@ typedef struct {
   int64_t channels, out_channels, groups, plane; /* plane = H * W */
 } MicronetPointwiseShape;
 
+/* A Dynamic Shift-Max that the conv applies to its input x as it reads it: the conv's input is
+ * then micronet_dynamic_shift_max_rows of x. */
+typedef struct {
+  const float *coef;              /* (B, 2 * fusions * C), [a_1, b_1, a_2, b_2] */
+  const int64_t *index1, *index2; /* (C,), each in [0, C) */
+  int64_t fusions;                /* 1 or 2 */
+} MicronetShiftMax;
+
 /* compensation (O,): zero_point times the sum of each output channel's weights. */
 void micronet_quantized_pointwise_compensation(const int8_t *weight, int32_t zero_point,
                                                const MicronetPointwiseShape *shape,
                                                int32_t *compensation);
-/* Rows are (sample, group, block of pixels), micronet_quantized_pointwise_blocks(shape) blocks
+/* Rows are (sample, block of pixels, group), micronet_quantized_pointwise_blocks(shape) blocks
  * per plane; `scratch` holds micronet_quantized_pointwise_scratch(shape) words, for one caller at
- * a time. */
-void micronet_quantized_pointwise_rows(const float *x, const int8_t *weight,
+ * a time. `shift_max`: NULL, or the Dynamic Shift-Max of x that the conv's input is. */
+void micronet_quantized_pointwise_rows(const float *x, const MicronetShiftMax *shift_max,
+                                       const int8_t *weight,
                                        const int32_t *compensation, const float *scale,
                                        const float *bias, float *y,
                                        const MicronetPointwiseShape *shape, float x_scale,

@@ -9,6 +9,8 @@
  *   index (O,) int64, config (3,) int64 = (stride, dilation, padding)) -> (B, O, OH, OW)
  * - QuantizedPointwiseConv(x (B, C, H, W), x_scale (), x_zero_point () uint8, weight (G, Mg4, Kg4)
  *   int8, scale (O,), bias (O,)) -> (B, O, H, W)
+ * - ShiftMaxQuantizedPointwiseConv(x, coef, index1, index2, x_scale, x_zero_point, weight, scale,
+ *   bias): QuantizedPointwiseConv of DynamicShiftMax(x, coef, index1, index2)
  *
  * Each checks its inputs, allocates the output and runs its kernel (kernels.h) over the output rows
  * on the session's intra-op threads. Built against onnxruntime's C API header; loaded with
@@ -28,7 +30,8 @@
 #define DEPTHWISE_INPUTS 6
 #define STEM_INPUTS 7
 #define POINTWISE_INPUTS 6
-#define MAX_INPUTS STEM_INPUTS
+#define SHIFT_MAX_POINTWISE_INPUTS (SHIFT_MAX_INPUTS + POINTWISE_INPUTS - 1)
+#define MAX_INPUTS SHIFT_MAX_POINTWISE_INPUTS
 
 static const OrtApi *ort;
 
@@ -120,34 +123,47 @@ static void shift_max_task(void *data, size_t task) {
                                   task_end(task, w->rows_per_task, w->rows));
 }
 
+static OrtStatus *operator_error(OrtErrorCode code, const char *operator, const char *reason) {
+  char message[256];
+  snprintf(message, sizeof message, DOMAIN ".%s: %s", operator, reason);
+  return ort->CreateStatus(code, message);
+}
+
+/* Checks Dynamic Shift-Max's inputs x, coef, index1 and index2 (the first four) and sets its
+ * number of fusions; NULL, or the reason they are invalid. */
+static const char *shift_max_check(const Inputs *in, int64_t *fusions) {
+  if (in->rank[0] != 4) return "x must be (B, C, H, W)";
+  const int64_t batch = in->dims[0][0], channels = in->dims[0][1];
+  const int vector = in->rank[1] == 2 || (in->rank[1] == 4 && in->dims[1][2] == 1 &&
+                                          in->dims[1][3] == 1);
+  if (!vector || in->dims[1][0] != batch || channels <= 0 ||
+      (in->dims[1][1] != 2 * channels && in->dims[1][1] != 4 * channels)) {
+    return "coef must be (B, 2K*C) or (B, 2K*C, 1, 1) with K = 1 or 2";
+  }
+  for (int k = 0; k < 2; ++k) {
+    const int64_t *index = (const int64_t *)in->data[2 + k];
+    if (in->rank[2 + k] != 1 || in->dims[2 + k][0] != channels) {
+      return "index1 and index2 must be (C,)";
+    }
+    for (int64_t c = 0; c < channels; ++c) {
+      if (index[c] < 0 || index[c] >= channels) return "a channel index is out of range";
+    }
+  }
+  *fusions = in->dims[1][1] / (2 * channels);
+  return NULL;
+}
+
 static OrtStatus *shift_max_compute(void *kernel, OrtKernelContext *context) {
   (void)kernel;
   Inputs in;
+  int64_t fusions;
   RETURN_IF_ERROR(inputs(context, SHIFT_MAX_INPUTS, &in));
-  if (in.rank[0] != 4) return invalid(DOMAIN ".DynamicShiftMax: x must be (B, C, H, W)");
-  const int64_t batch = in.dims[0][0], channels = in.dims[0][1];
-  const int vector = in.rank[1] == 2 || (in.rank[1] == 4 && in.dims[1][2] == 1 &&
-                                         in.dims[1][3] == 1);
-  if (!vector || in.dims[1][0] != batch || channels <= 0 ||
-      (in.dims[1][1] != 2 * channels && in.dims[1][1] != 4 * channels)) {
-    return invalid(DOMAIN ".DynamicShiftMax: coef must be (B, 2K*C) or (B, 2K*C, 1, 1) with "
-                   "K = 1 or 2");
-  }
-  const int64_t *index[2] = {(const int64_t *)in.data[2], (const int64_t *)in.data[3]};
-  for (int k = 0; k < 2; ++k) {
-    if (in.rank[2 + k] != 1 || in.dims[2 + k][0] != channels) {
-      return invalid(DOMAIN ".DynamicShiftMax: index1 and index2 must be (C,)");
-    }
-    for (int64_t c = 0; c < channels; ++c) {
-      if (index[k][c] < 0 || index[k][c] >= channels) {
-        return invalid(DOMAIN ".DynamicShiftMax: a channel index is out of range");
-      }
-    }
-  }
-  const int64_t plane = in.dims[0][2] * in.dims[0][3];
-  ShiftMaxWork work = {(const float *)in.data[0], (const float *)in.data[1], index[0], index[1],
-                       NULL, channels, plane, in.dims[1][1] / (2 * channels), batch * channels,
-                       micronet_task_rows(plane)};
+  const char *reason = shift_max_check(&in, &fusions);
+  if (reason) return operator_error(ORT_INVALID_ARGUMENT, "DynamicShiftMax", reason);
+  const int64_t channels = in.dims[0][1], plane = in.dims[0][2] * in.dims[0][3];
+  ShiftMaxWork work = {(const float *)in.data[0], (const float *)in.data[1],
+                       (const int64_t *)in.data[2], (const int64_t *)in.data[3], NULL, channels,
+                       plane, fusions, in.dims[0][0] * channels, micronet_task_rows(plane)};
   RETURN_IF_ERROR(output(context, in.dims[0], &work.y));
   return parallel_rows(context, shift_max_task, &work, work.rows, work.rows_per_task);
 }
@@ -270,12 +286,6 @@ static const char *conv_pair_shape(const Inputs *in, size_t config_index, int de
                                                 : "the kernel is larger than the padded input";
 }
 
-static OrtStatus *operator_error(OrtErrorCode code, const char *operator, const char *reason) {
-  char message[256];
-  snprintf(message, sizeof message, DOMAIN ".%s: %s", operator, reason);
-  return ort->CreateStatus(code, message);
-}
-
 /* Allocates the (batch, O, OH, OW) output and runs `work` (its inputs and shape set) over `rows`
  * rows of about `row_elements` output elements each. */
 static OrtStatus *run_conv_pair(OrtKernelContext *context, ConvPairWork *work, int64_t batch,
@@ -340,6 +350,7 @@ static OrtStatus *stem_compute(void *kernel, OrtKernelContext *context) {
 
 typedef struct {
   const float *x, *scale, *bias;
+  const MicronetShiftMax *shift_max; /* NULL: QuantizedPointwiseConv */
   const int8_t *weight;
   int32_t *compensation;
   float *y;
@@ -355,7 +366,7 @@ static void pointwise_task(void *data, size_t task) {
   uint32_t *scratch = task_scratch(micronet_quantized_pointwise_scratch(&w->shape),
                                    sizeof(uint32_t), &w->failed);
   if (!scratch) return;
-  micronet_quantized_pointwise_rows(w->x, w->weight, w->compensation, w->scale, w->bias, w->y,
+  micronet_quantized_pointwise_rows(w->x, w->shift_max, w->weight, w->compensation, w->scale, w->bias, w->y,
                                     &w->shape, w->x_scale, w->zero_point, scratch,
                                     (int64_t)task * w->rows_per_task,
                                     task_end(task, w->rows_per_task, w->rows));
@@ -368,20 +379,21 @@ static int one_element(const Inputs *in, size_t index) {
   return in->rank[index] == 0 || (in->rank[index] == 1 && in->dims[index][0] == 1);
 }
 
-/* The shape of the conv from x, weight (G, Mg4, Kg4), scale (O,) and bias (O,); NULL, or the
- * reason it is invalid. */
-static const char *pointwise_shape(const Inputs *in, MicronetPointwiseShape *shape) {
-  const int64_t *x = in->dims[0], *w = in->dims[3];
+/* The shape of the conv from x (input 0) and x_scale, x_zero_point, weight (G, Mg4, Kg4), scale
+ * (O,) and bias (O,) (inputs `first` to `first` + 4); NULL, or the reason it is invalid. */
+static const char *pointwise_shape(const Inputs *in, size_t first, MicronetPointwiseShape *shape) {
+  const int64_t *x = in->dims[0], *w = in->dims[first + 2];
   if (in->rank[0] != 4 || x[1] <= 0) return "x must be (B, C, H, W) with C > 0";
-  if (!one_element(in, 1) || !one_element(in, 2) || !(*(const float *)in->data[1] > 0)) {
+  if (!one_element(in, first) || !one_element(in, first + 1) ||
+      !(*(const float *)in->data[first] > 0)) {
     return "x_scale must be one number > 0 and x_zero_point one number";
   }
-  const int64_t out_channels = in->dims[4][0];
-  if (in->rank[4] != 1 || in->rank[5] != 1 || in->dims[5][0] != out_channels ||
-      out_channels <= 0) {
+  const int64_t out_channels = in->dims[first + 3][0];
+  if (in->rank[first + 3] != 1 || in->rank[first + 4] != 1 ||
+      in->dims[first + 4][0] != out_channels || out_channels <= 0) {
     return "scale and bias must be (O,) with O > 0";
   }
-  if (in->rank[3] != 3 || w[0] <= 0 || x[1] % w[0] || out_channels % w[0] ||
+  if (in->rank[first + 2] != 3 || w[0] <= 0 || x[1] % w[0] || out_channels % w[0] ||
       w[1] != round_up4(out_channels / w[0]) || w[2] != round_up4(x[1] / w[0])) {
     return "weight must be (G, Mg4, Kg4) with G dividing C and O, and Mg4 and Kg4 the channels "
            "per group of the output and the input rounded up to a multiple of 4";
@@ -390,25 +402,24 @@ static const char *pointwise_shape(const Inputs *in, MicronetPointwiseShape *sha
   return NULL;
 }
 
-static OrtStatus *pointwise_compute(void *kernel, OrtKernelContext *context) {
-  (void)kernel;
-  Inputs in;
+/* Runs the conv of x (input 0) and inputs `first` to `first` + 4 (see pointwise_shape), of the
+ * Dynamic Shift-Max of x when `shift_max` is not NULL. */
+static OrtStatus *run_pointwise(OrtKernelContext *context, const Inputs *in, size_t first,
+                                const MicronetShiftMax *shift_max, const char *operator) {
   PointwiseWork work = {0};
-  RETURN_IF_ERROR(inputs(context, POINTWISE_INPUTS, &in));
-  const char *reason = pointwise_shape(&in, &work.shape);
-  if (reason) return operator_error(ORT_INVALID_ARGUMENT, "QuantizedPointwiseConv", reason);
+  const char *reason = pointwise_shape(in, first, &work.shape);
+  if (reason) return operator_error(ORT_INVALID_ARGUMENT, operator, reason);
   const MicronetPointwiseShape *s = &work.shape;
-  const int64_t batch = in.dims[0][0], blocks = micronet_quantized_pointwise_blocks(s);
-  const int64_t out_dims[4] = {batch, s->out_channels, in.dims[0][2], in.dims[0][3]};
-  work.x = in.data[0], work.weight = in.data[3], work.scale = in.data[4], work.bias = in.data[5];
-  work.x_scale = *(const float *)in.data[1];
-  work.zero_point = *(const uint8_t *)in.data[2];
+  const int64_t batch = in->dims[0][0], blocks = micronet_quantized_pointwise_blocks(s);
+  const int64_t out_dims[4] = {batch, s->out_channels, in->dims[0][2], in->dims[0][3]};
+  work.x = in->data[0], work.shift_max = shift_max, work.weight = in->data[first + 2];
+  work.scale = in->data[first + 3], work.bias = in->data[first + 4];
+  work.x_scale = *(const float *)in->data[first];
+  work.zero_point = *(const uint8_t *)in->data[first + 1];
   RETURN_IF_ERROR(output(context, out_dims, &work.y));
   if (batch * s->plane == 0) return NULL;
   work.compensation = malloc(sizeof(int32_t) * (size_t)s->out_channels);
-  if (!work.compensation) {
-    return operator_error(ORT_FAIL, "QuantizedPointwiseConv", "out of memory");
-  }
+  if (!work.compensation) return operator_error(ORT_FAIL, operator, "out of memory");
   micronet_quantized_pointwise_compensation(work.weight, work.zero_point, s, work.compensation);
   work.rows = batch * s->groups * blocks;
   work.rows_per_task =
@@ -417,9 +428,28 @@ static OrtStatus *pointwise_compute(void *kernel, OrtKernelContext *context) {
                                     work.rows_per_task);
   free(work.compensation);
   if (!status && atomic_load(&work.failed)) {
-    status = operator_error(ORT_FAIL, "QuantizedPointwiseConv", "out of memory");
+    status = operator_error(ORT_FAIL, operator, "out of memory");
   }
   return status;
+}
+
+static OrtStatus *pointwise_compute(void *kernel, OrtKernelContext *context) {
+  (void)kernel;
+  Inputs in;
+  RETURN_IF_ERROR(inputs(context, POINTWISE_INPUTS, &in));
+  return run_pointwise(context, &in, 1, NULL, "QuantizedPointwiseConv");
+}
+
+static OrtStatus *shift_max_pointwise_compute(void *kernel, OrtKernelContext *context) {
+  (void)kernel;
+  const char *name = "ShiftMaxQuantizedPointwiseConv";
+  Inputs in;
+  MicronetShiftMax shift_max;
+  RETURN_IF_ERROR(inputs(context, SHIFT_MAX_POINTWISE_INPUTS, &in));
+  const char *reason = shift_max_check(&in, &shift_max.fusions);
+  if (reason) return operator_error(ORT_INVALID_ARGUMENT, name, reason);
+  shift_max.coef = in.data[1], shift_max.index1 = in.data[2], shift_max.index2 = in.data[3];
+  return run_pointwise(context, &in, SHIFT_MAX_INPUTS, &shift_max, name);
 }
 
 /* ---- The operator descriptions ---- */
@@ -444,12 +474,20 @@ static const char *pointwise_name(const OrtCustomOp *op) {
   (void)op;
   return "QuantizedPointwiseConv";
 }
+static const char *shift_max_pointwise_name(const OrtCustomOp *op) {
+  (void)op;
+  return "ShiftMaxQuantizedPointwiseConv";
+}
 static const char *provider(const OrtCustomOp *op) { (void)op; return NULL; } /* CPU */
 static size_t shift_max_inputs(const OrtCustomOp *op) { (void)op; return SHIFT_MAX_INPUTS; }
 static size_t resize_inputs(const OrtCustomOp *op) { (void)op; return RESIZE_INPUTS; }
 static size_t depthwise_inputs(const OrtCustomOp *op) { (void)op; return DEPTHWISE_INPUTS; }
 static size_t stem_inputs(const OrtCustomOp *op) { (void)op; return STEM_INPUTS; }
 static size_t pointwise_inputs(const OrtCustomOp *op) { (void)op; return POINTWISE_INPUTS; }
+static size_t shift_max_pointwise_inputs(const OrtCustomOp *op) {
+  (void)op;
+  return SHIFT_MAX_POINTWISE_INPUTS;
+}
 static size_t one_output(const OrtCustomOp *op) { (void)op; return 1; }
 
 /* Float tensors first, then int64 (indices, sizes). */
@@ -474,6 +512,13 @@ static ONNXTensorElementDataType pointwise_input_type(const OrtCustomOp *op, siz
   return index == 2 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8
          : index == 3 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8
                       : ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+}
+
+/* Dynamic Shift-Max's inputs, then QuantizedPointwiseConv's after x. */
+static ONNXTensorElementDataType shift_max_pointwise_input_type(const OrtCustomOp *op,
+                                                                size_t index) {
+  return index < SHIFT_MAX_INPUTS ? shift_max_input_type(op, index)
+                                  : pointwise_input_type(op, index - SHIFT_MAX_INPUTS + 1);
 }
 
 static ONNXTensorElementDataType float_output(const OrtCustomOp *op, size_t index) {
@@ -510,6 +555,8 @@ static const OrtCustomOp operators[] = {
     OPERATOR(depthwise_name, depthwise_inputs, conv_pair_input_type, depthwise_compute),
     OPERATOR(stem_name, stem_inputs, conv_pair_input_type, stem_compute),
     OPERATOR(pointwise_name, pointwise_inputs, pointwise_input_type, pointwise_compute),
+    OPERATOR(shift_max_pointwise_name, shift_max_pointwise_inputs, shift_max_pointwise_input_type,
+             shift_max_pointwise_compute),
 };
 
 /* The domain outlives every session that uses it: it is created once and never released. */

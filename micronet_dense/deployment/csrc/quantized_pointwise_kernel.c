@@ -7,13 +7,16 @@
  * with o in group g = o / Mg. It computes what onnxruntime's QuantizeLinear, QLinearConv and
  * DequantizeLinear compute together, without rounding the output to uint8.
  *
- * Each row (sample, group, block of 64 pixels) first quantizes its block of x into scratch, in
- * blocks of 4 channels: one 32-bit word per pixel holds the 4 channels' bytes (a missing channel
- * of the last block is the zero point). It then multiplies each word by 4 weight bytes at once
- * (AVX-512 VNNI: 16 pixels × 4 channels per instruction; plain C elsewhere) into int32 sums for
- * every output channel of the group. x is read once, as a float32 conv reads it. The weights come
- * padded to whole blocks: weight (G, Mg4, Kg4) int8, Mg4 and Kg4 rounded up to multiples of 4,
- * zero where there is no channel. */
+ * With a Dynamic Shift-Max (MicronetShiftMax), x is replaced by its Dynamic Shift-Max, computed
+ * run by run as it is quantized: the float32 tensor between the two is never written.
+ *
+ * Each row (sample, run of up to 1024 pixels, group) first quantizes its run of x into scratch,
+ * in blocks of 4 channels: one 32-bit word per pixel holds the 4 channels' bytes (a missing
+ * channel of the last block is the zero point). It then multiplies each word by 4 weight bytes at
+ * once (AVX-512 VNNI: 16 pixels × 4 channels per instruction; plain C elsewhere), 64 pixels at a
+ * time, into int32 sums for every output channel of the group. x is read once, as a float32 conv
+ * reads it. The weights come padded to whole blocks: weight (G, Mg4, Kg4) int8, Mg4 and Kg4
+ * rounded up to multiples of 4, zero where there is no channel. */
 #include <stdint.h>
 #include <string.h>
 #include <math.h>
@@ -27,9 +30,13 @@
 /* Output channels and pixels of one block of sums kept in registers. */
 #define OUT_BLOCK 4
 #define PIXEL_BLOCK 64
+/* Pixels of one row: each input plane is read in runs of this many pixels (4 KB), which the
+ * CPU's prefetchers follow; runs of one block (256 bytes) from each of a group's many planes
+ * left the conv waiting on memory. */
+#define ROW_PIXELS 1024
 
 int64_t micronet_quantized_pointwise_blocks(const MicronetPointwiseShape *s) {
-  return (s->plane + PIXEL_BLOCK - 1) / PIXEL_BLOCK;
+  return (s->plane + ROW_PIXELS - 1) / ROW_PIXELS;
 }
 
 static int64_t quads(const MicronetPointwiseShape *s) {
@@ -47,17 +54,33 @@ static int32_t quantize(float x, float x_scale, float low, float high, int32_t z
   return (int32_t)nearbyintf(t) + zero_point;
 }
 
-/* Quantizes pixels p0 .. p0 + n - 1 (n <= PIXEL_BLOCK) of the group's channels (`channels` planes
- * from x) into `packed`: kq rows of PIXEL_BLOCK words. */
-static void quantize_block(const float *x, uint32_t *packed, int64_t channels, int64_t kq,
-                           int64_t plane, int64_t n, float x_scale, int32_t zero_point) {
+/* Quantizes pixels p0 .. p0 + n - 1 (n <= ROW_PIXELS) of channels c0 .. c0 + channels - 1 of
+ * `sample` (one sample of x, `total` planes), or of their Dynamic Shift-Max (`shift_max` not NULL;
+ * `coef`: the sample's coefficients), into `packed`: kq rows of ROW_PIXELS words. */
+static void quantize_block(const float *sample, const MicronetShiftMax *shift_max,
+                           const float *coef, int64_t total, int64_t c0, int64_t channels,
+                           int64_t kq, int64_t plane, int64_t p0, int64_t n, float x_scale,
+                           int32_t zero_point, uint32_t *packed) {
   const float low = (float)-zero_point, high = (float)(255 - zero_point);
+  float values[4][ROW_PIXELS];
   for (int64_t quad = 0; quad < kq; ++quad) {
     const int64_t present = channels - 4 * quad < 4 ? channels - 4 * quad : 4;
     /* A missing channel reads the first (its bytes are set to the zero point below). */
     const float *in[4];
-    for (int j = 0; j < 4; ++j) in[j] = x + (4 * quad + (j < present ? j : 0)) * plane;
-    uint32_t *out = packed + quad * PIXEL_BLOCK;
+    for (int j = 0; j < 4; ++j) {
+      const int64_t c = c0 + 4 * quad + j;
+      if (j >= present) {
+        in[j] = in[0];
+      } else if (shift_max) {
+        micronet_shift_max_span(sample + shift_max->index1[c] * plane + p0,
+                                sample + shift_max->index2[c] * plane + p0, coef, total, c,
+                                shift_max->fusions, values[j], n);
+        in[j] = values[j];
+      } else {
+        in[j] = sample + c * plane + p0;
+      }
+    }
+    uint32_t *out = packed + quad * ROW_PIXELS;
     uint32_t missing = 0;
     for (int j = (int)present; j < 4; ++j) missing |= (uint32_t)zero_point << (8 * j);
     const uint32_t keep = present == 4 ? ~0u : (1u << (8 * present)) - 1;
@@ -89,7 +112,8 @@ static void quantize_block(const float *x, uint32_t *packed, int64_t channels, i
 }
 
 /* `outputs` (<= OUT_BLOCK) output channels over n (<= PIXEL_BLOCK) pixels: the sums of the
- * quantized block xq times the weights w (OUT_BLOCK rows of kq words), less the compensation,
+ * quantized block xq (kq rows ROW_PIXELS words apart) times the weights w (OUT_BLOCK rows of kq
+ * words), less the compensation,
  * times scale plus bias, into y (rows `plane` floats apart). */
 static void pointwise_block(const uint32_t *xq, const int8_t *w, const int32_t *compensation,
                             const float *scale, const float *bias, float *y, int64_t kq,
@@ -105,7 +129,7 @@ static void pointwise_block(const uint32_t *xq, const int8_t *w, const int32_t *
   for (int64_t q = 0; q < kq; ++q) {
     __m512i xv[PIXEL_BLOCK / 16];
     for (int v = 0; v < PIXEL_BLOCK / 16; ++v) {
-      xv[v] = _mm512_maskz_loadu_epi32(mask[v], xq + q * PIXEL_BLOCK + 16 * v);
+      xv[v] = _mm512_maskz_loadu_epi32(mask[v], xq + q * ROW_PIXELS + 16 * v);
     }
     for (int r = 0; r < OUT_BLOCK; ++r) {
       int32_t word;
@@ -137,7 +161,7 @@ static void pointwise_block(const uint32_t *xq, const int8_t *w, const int32_t *
     for (int r = 0; r < OUT_BLOCK; ++r) {
       const int8_t *wq = w + (r * kq + q) * 4;
       for (int64_t i = 0; i < n; ++i) {
-        const uint32_t word = xq[q * PIXEL_BLOCK + i];
+        const uint32_t word = xq[q * ROW_PIXELS + i];
         for (int j = 0; j < 4; ++j) acc[r][i] += (int32_t)((word >> (8 * j)) & 255u) * wq[j];
       }
     }
@@ -163,29 +187,36 @@ void micronet_quantized_pointwise_compensation(const int8_t *weight, int32_t zer
 }
 
 int64_t micronet_quantized_pointwise_scratch(const MicronetPointwiseShape *s) {
-  return quads(s) * PIXEL_BLOCK;
+  return quads(s) * ROW_PIXELS;
 }
 
-void micronet_quantized_pointwise_rows(const float *x, const int8_t *weight,
-                                       const int32_t *compensation, const float *scale,
-                                       const float *bias, float *y,
+void micronet_quantized_pointwise_rows(const float *x, const MicronetShiftMax *shift_max,
+                                       const int8_t *weight, const int32_t *compensation,
+                                       const float *scale, const float *bias, float *y,
                                        const MicronetPointwiseShape *s, float x_scale,
                                        int32_t zero_point, uint32_t *scratch, int64_t begin,
                                        int64_t end) {
   const int64_t kq = quads(s), group_in = s->channels / s->groups;
   const int64_t group_out = s->out_channels / s->groups, out4 = padded_out(s);
   const int64_t blocks = micronet_quantized_pointwise_blocks(s), plane = s->plane;
+  /* The groups of one block of pixels in turn: a Dynamic Shift-Max reads its channels across
+   * groups, which stay in cache from one group to the next. */
   for (int64_t row = begin; row < end; ++row) {
-    const int64_t b = row / (s->groups * blocks), g = row / blocks % s->groups;
-    const int64_t p0 = row % blocks * PIXEL_BLOCK;
-    const int64_t n = plane - p0 < PIXEL_BLOCK ? plane - p0 : PIXEL_BLOCK;
-    quantize_block(x + (b * s->channels + g * group_in) * plane + p0, scratch, group_in, kq, plane,
-                   n, x_scale, zero_point);
-    for (int64_t m = 0; m < group_out; m += OUT_BLOCK) {
-      const int64_t o = g * group_out + m;
-      pointwise_block(scratch, weight + (g * out4 + m) * kq * 4, compensation + o, scale + o,
-                      bias + o, y + (b * s->out_channels + o) * plane + p0, kq, plane, n,
-                      group_out - m < OUT_BLOCK ? group_out - m : OUT_BLOCK);
+    const int64_t b = row / (blocks * s->groups), g = row % s->groups;
+    const int64_t p0 = row / s->groups % blocks * ROW_PIXELS;
+    const int64_t n = plane - p0 < ROW_PIXELS ? plane - p0 : ROW_PIXELS;
+    const float *coef = shift_max ? shift_max->coef + b * 2 * shift_max->fusions * s->channels
+                                  : NULL;
+    quantize_block(x + b * s->channels * plane, shift_max, coef, s->channels, g * group_in,
+                   group_in, kq, plane, p0, n, x_scale, zero_point, scratch);
+    for (int64_t i = 0; i < n; i += PIXEL_BLOCK) {
+      for (int64_t m = 0; m < group_out; m += OUT_BLOCK) {
+        const int64_t o = g * group_out + m;
+        pointwise_block(scratch + i, weight + (g * out4 + m) * kq * 4, compensation + o,
+                        scale + o, bias + o, y + (b * s->out_channels + o) * plane + p0 + i, kq,
+                        plane, n - i < PIXEL_BLOCK ? n - i : PIXEL_BLOCK,
+                        group_out - m < OUT_BLOCK ? group_out - m : OUT_BLOCK);
+      }
     }
   }
 }
