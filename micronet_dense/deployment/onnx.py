@@ -23,6 +23,7 @@ from micronet_dense.models.tensor_output import TensorOutput
 from micronet_dense.utils.atomic_io import atomic_output_path
 
 from .fuse import fuse_model
+from .onnx_graph import pool_before_pointwise_conv
 from .onnxruntime_operators import (DOMAIN, OPSET_VERSION, operator_library, resize_as_operator,
                                     uses_operators, with_operators)
 
@@ -149,7 +150,8 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
     project's onnxruntime operators, which need their library to run
     (:mod:`.onnxruntime_operators`), and with ``pointwise_matmul`` the 1×1 convs that onnxruntime
     would run in its blocked layout as MatMuls (:func:`.onnxruntime_operators.with_operators`).
-    The file is checked with onnxruntime on a
+    An average pool of a 1×1 conv's output pools the conv's input instead
+    (:func:`.onnx_graph.pool_before_pointwise_conv`). The file is checked with onnxruntime on a
     batch of two (which exercises the dynamic batch axis) against the PyTorch model, and written
     only when the largest absolute difference is at most ``atol`` and at most
     :data:`PARITY_RTOL` times the largest output (so that outputs far smaller than ``atol``, as a
@@ -158,7 +160,7 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
     Returns:
         (largest absolute difference, number of graph nodes).
     """
-    import onnx  # noqa: F401  (checked here so a missing extra fails before the slow export)
+    import onnx  # checked here so that a missing extra fails before the slow export
     _onnxruntime()
     model = model.eval()
     exported = fuse_model(model) if fast or operators else model
@@ -182,6 +184,7 @@ def export_onnx(model: nn.Module, path: str, input_shape: Sequence[int], fast: b
                               output_names=names,
                               custom_opsets={DOMAIN: OPSET_VERSION} if operators else None,
                               dynamic_axes={n: {0: 'batch'} for n in [INPUT_NAME, *names]})
+        onnx.save(pool_before_pointwise_conv(onnx.load(tmp_path)), tmp_path)
         diff, scale = onnx_max_abs_diff(tmp_path, model,
                                         torch.randn(2, 3, h, w, generator=generator))
         if not diff <= atol:

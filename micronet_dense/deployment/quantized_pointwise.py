@@ -15,6 +15,7 @@ from typing import Optional
 
 import numpy as np
 
+from .onnx_graph import POOLS, live_nodes
 from .onnxruntime_operators import DOMAIN, OPSET_VERSION
 
 
@@ -117,7 +118,7 @@ def with_pointwise_operator(model):
                                           name=node.name))
         else:
             nodes.append(node)
-    return _with_nodes(model, _live_nodes(nodes, {o.name for o in graph.output}))
+    return _with_nodes(model, live_nodes(nodes, {o.name for o in graph.output}))
 
 
 def _with_nodes(model, nodes: list):
@@ -136,43 +137,38 @@ def _with_nodes(model, nodes: list):
     return model
 
 
-def _live_nodes(nodes: list, outputs: set) -> list:
-    """``nodes`` (in graph order) less those whose outputs nothing reads."""
-    live, needed = [], set(outputs)
-    for node in reversed(nodes):
-        if any(out in needed for out in node.output):
-            live.append(node)
-            needed.update(node.input)
-    return live[::-1]
-
-
-def _conv_key(node, arrays: dict) -> Optional[bytes]:
-    """A Conv ``node``'s weight and bias bytes (its identity across exports of one model), or None
-    when they are not initializers."""
-    if any(name not in arrays for name in node.input[1:]):
+def _conv_key(node, constants: _Constants) -> Optional[bytes]:
+    """A Conv ``node``'s identity across exports of one model: its weight and bias bytes, and
+    whether it reads a pooled map (:func:`~.onnx_graph.pool_before_pointwise_conv` applies a conv
+    to the pooled map, with the conv's weights, next to the conv itself); None when they are not
+    initializers."""
+    if any(name not in constants.arrays for name in node.input[1:]):
         return None
-    return b''.join(np.ascontiguousarray(arrays[name]).tobytes() + b'|' for name in node.input[1:])
+    pooled = any(constants.producer(node.input[0], pool) for pool in POOLS)
+    return (b'pooled|' if pooled else b'|') + b''.join(
+        np.ascontiguousarray(constants.arrays[name]).tobytes() + b'|' for name in node.input[1:])
 
 
 def with_quantized_convs(target, float_model, int8_model):
     """``target`` (ModelProto: an export of the model that ``float_model`` is the standard export
     of, e.g. with the project's operators) with each Conv replaced by the ``QuantizedPointwiseConv``
     that ``int8_model`` (``float_model`` quantized, :func:`with_pointwise_operator`) has in place of
-    the conv of ``float_model`` with the same weights and bias; in place, returned. A conv whose
-    weights and bias are those of several convs stays float32."""
+    the conv of ``float_model`` with the same weights and bias (reading a pooled map or not, as
+    it does); in place, returned. A conv whose weights and bias are those of several such convs
+    stays float32."""
     from onnx import helper, numpy_helper
-    float_arrays = _Constants(float_model.graph).arrays
-    float_convs = {node.name: _conv_key(node, float_arrays)
+    float_constants = _Constants(float_model.graph)
+    float_convs = {node.name: _conv_key(node, float_constants)
                    for node in float_model.graph.node if node.op_type == 'Conv'}
     copies = Counter(float_convs.values())
     int8_arrays = _Constants(int8_model.graph).arrays
     # onnxruntime's quantizer keeps the node names, and the operator takes its conv's name.
     quantized = {float_convs[n.name]: n for n in int8_model.graph.node
                  if n.op_type == 'QuantizedPointwiseConv' and n.name in float_convs}
-    target_arrays = _Constants(target.graph).arrays
+    target_constants = _Constants(target.graph)
     nodes = []
     for index, node in enumerate(target.graph.node):
-        key = _conv_key(node, target_arrays) if node.op_type == 'Conv' else None
+        key = _conv_key(node, target_constants) if node.op_type == 'Conv' else None
         source = quantized.get(key) if key is not None and copies[key] == 1 else None
         if source is None:
             nodes.append(node)
@@ -190,7 +186,7 @@ def with_quantized_convs(target, float_model, int8_model):
 def with_shift_max_merged(model):
     """The ONNX ``model`` (ModelProto with the operators) with every ``DynamicShiftMax`` that only
     a ``QuantizedPointwiseConv`` reads merged into it: one ``ShiftMaxQuantizedPointwiseConv``,
-    which quantizes the Dynamic Shift-Max block by block as it computes it and never writes the
+    which quantizes the Dynamic Shift-Max run by run as it computes it and never writes the
     float32 tensor between the two; in place, returned."""
     from onnx import helper
     graph = model.graph
@@ -208,4 +204,4 @@ def with_shift_max_merged(model):
         nodes.append(helper.make_node('ShiftMaxQuantizedPointwiseConv',
                                       list(source.input) + list(node.input[1:]),
                                       list(node.output), name=node.name, domain=DOMAIN))
-    return _with_nodes(model, _live_nodes(nodes, outputs))
+    return _with_nodes(model, live_nodes(nodes, outputs))

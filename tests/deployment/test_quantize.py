@@ -10,6 +10,7 @@ import numpy as np
 import onnx
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.runner import Runner
 
 from onnx.reference import ReferenceEvaluator
@@ -18,6 +19,7 @@ from torch import nn
 
 from micronet_dense.deployment.onnx import INPUT_NAME, export_onnx, ort_session
 from micronet_dense.deployment.onnxruntime_estimator import onnxruntime_estimator
+from micronet_dense.deployment.onnx_graph import pool_before_pointwise_conv
 from micronet_dense.deployment.onnxruntime_operators import DOMAIN
 from micronet_dense.deployment.quantize import (calibration_batches, quantize_onnx,
                                                 quantize_with_operators)
@@ -199,6 +201,39 @@ def test_quantized_convs_move_into_another_export_of_the_model(tmp_path):
                 for model in (moved, onnx.load(operator_path))]
     actual, expected = (e.run(None, {INPUT_NAME: x})[0] for e in evaluate)
     np.testing.assert_array_equal(actual, expected)
+
+
+class WideningConvAndItsMean(nn.Module):
+    """A 3×3 conv, a 1×1 conv that widens 2 groups of 16 channels to 2 of 24, and the spatial
+    mean of that conv's output, which the export computes with a copy of the conv
+    (:func:`pool_before_pointwise_conv`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv3 = nn.Conv2d(4, 32, 3, padding=1)
+        self.conv1 = nn.Conv2d(32, 48, 1, groups=2)
+
+    def forward(self, x):
+        y = self.conv1(self.conv3(x))
+        return y, F.adaptive_avg_pool2d(y, 1)
+
+
+def test_quantized_conv_is_told_apart_from_its_pooled_copy(tmp_path):
+    torch.manual_seed(0)
+    float_path, int8_path = tmp_path / 'float.onnx', tmp_path / 'int8.onnx'
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)  # the TorchScript exporter
+        torch.onnx.export(WideningConvAndItsMean().eval(), torch.randn(1, 4, 6, 5),
+                          str(float_path), input_names=[INPUT_NAME], dynamo=False)
+    onnx.save(pool_before_pointwise_conv(onnx.load(float_path)), float_path)
+    rng = np.random.default_rng(0)
+    quantize_onnx(float_path, int8_path, [rng.standard_normal((1, 4, 6, 5)).astype(np.float32)],
+                  operator=True)
+    moved = with_quantized_convs(onnx.load(float_path), onnx.load(float_path),
+                                 onnx.load(int8_path))
+    # The conv over the map is quantized; its copy over the pooled pixel stays float32.
+    assert [n.op_type for n in moved.graph.node] == [
+        'Conv', 'QuantizedPointwiseConv', 'GlobalAveragePool', 'Conv']
 
 
 @pytest.fixture(scope='module')
