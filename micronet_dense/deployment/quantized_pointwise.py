@@ -8,7 +8,8 @@ weights, scales and zero points (:mod:`.onnxruntime_operators`), and the other q
 steps of activations out of the graph. :func:`with_quantized_convs` moves those nodes into another
 export of the same model (the one with the project's float operators, which onnxruntime's
 calibration cannot run), each in place of the conv of the same weights and bias; there,
-:func:`with_shift_max_merged` merges each into the ``DynamicShiftMax`` that computes its input.
+:func:`with_shift_max_merged` merges into each the ``DynamicShiftMax`` that computes its input,
+where nothing else reads it.
 """
 from collections import Counter
 from typing import Optional
